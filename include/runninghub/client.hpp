@@ -1,0 +1,115 @@
+#pragma once
+// runninghub::client: submit tasks, query them, wait for them.
+//
+// Every asynchronous operation follows Asio's universal model: the last
+// argument is a completion token (default: use_awaitable, so `co_await
+// client.run(...)` works), with the signature void(error_code, task).
+// Callbacks, use_future, deferred and as_tuple work too.
+//
+// Cancellation: every operation honours terminal cancellation through the
+// handler's cancellation slot; it completes with operation_aborted and leaves
+// nothing pending. Cancelling a run() after its request went out completes with
+// operation_aborted, and the task may exist: the service is not asked to cancel it.
+//
+// Threads: one client belongs to one executor; call it from that executor's
+// thread (a single-threaded io_context, or a strand).
+//
+// Lifetime: operations keep the client's state alive; destroying the client
+// completes pending waits with errc::client_shut_down.
+
+#include <runninghub/error.hpp>
+#include <runninghub/models.hpp>
+#include <runninghub/options.hpp>
+#include <runninghub/stats.hpp>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace runninghub {
+
+/// How long `wait` may take and how it polls.
+struct wait_options {
+    duration timeout = std::chrono::minutes(30);  // then errc::wait_timeout with the last task seen
+    std::optional<poll_policy> poll;              // default: client_options::poll
+};
+
+class client {
+public:
+    using executor_type = boost::asio::any_io_executor;
+    using task_handler = boost::asio::any_completion_handler<void(error_code, task)>;
+
+    /// Throws runninghub::error when the options are invalid (no I/O is done).
+    client(executor_type ex, client_options opts);
+    client(client&&) noexcept;
+    client& operator=(client&&) noexcept;
+    ~client();
+
+    executor_type get_executor() const noexcept;
+
+    /// POST /openapi/v2/run/ai-app/{id}. Completes with the accepted task
+    /// (QUEUED or RUNNING), or: a service code (421 task_queue_maxed, 1002
+    /// invalid_api_key, 901 webapp_not_exists …); a transport error when the
+    /// request was not sent (no task was created); errc::submit_outcome_unknown
+    /// when it was sent and no valid answer came back (diag.cause says why):
+    /// the task may exist, do not resubmit blindly; errc::task_failed when the
+    /// service rejected the workflow at once (FAILED).
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto run(ai_app app, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_run,
+                        "/openapi/v2/run/ai-app/", std::move(app.id), std::move(inputs), std::move(opts));
+    }
+
+    /// POST /openapi/v2/run/workflow/{id}; as run(ai_app) above.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto run(workflow wf, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_run,
+                        "/openapi/v2/run/workflow/", std::move(wf.id), std::move(inputs), std::move(opts));
+    }
+
+    /// POST /openapi/v2/query once (retried on transient faults per retry_policy).
+    /// Any status completes without error; errors are transport or service codes.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto query(std::string task_id, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_query, std::move(task_id));
+    }
+
+    /// Polls until the task is SUCCESS (no error), FAILED (errc::task_failed)
+    /// or CANCEL (errc::task_cancelled), or until opts.timeout
+    /// (errc::wait_timeout). The task is handed over in every case.
+    /// Pending waits cost a small record each on one shared timer.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto wait(std::string task_id, wait_options opts = {}, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_wait, std::move(task_id),
+                        std::move(opts));
+    }
+
+    client_stats stats() const;
+    const client_options& options() const noexcept;
+
+    struct impl;
+
+private:
+    template <class Token, class Fn, class... Args>
+    auto initiate(Token&& token, Fn fn, Args&&... args) {
+        return boost::asio::async_initiate<Token, void(error_code, task)>(
+            [fn](auto handler, std::shared_ptr<impl> self, auto&&... a) {
+                fn(std::move(self), std::move(a)..., task_handler(std::move(handler)));
+            },
+            token, impl_, std::forward<Args>(args)...);
+    }
+
+    static void start_run(std::shared_ptr<impl>, const char* prefix, std::string id, std::vector<node_input>,
+                          run_options, task_handler);
+    static void start_query(std::shared_ptr<impl>, std::string id, task_handler);
+    static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler);
+
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace runninghub

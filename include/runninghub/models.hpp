@@ -1,0 +1,82 @@
+#pragma once
+// Typed models of the v2 API. IDs are strings end to end.
+
+#include <runninghub/error.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runninghub {
+
+enum class task_status { unknown, create, queued, running, success, failed, cancel };
+
+std::string_view to_string(task_status s) noexcept;
+task_status parse_task_status(std::string_view s) noexcept;
+constexpr bool is_terminal(task_status s) noexcept {
+    return s == task_status::success || s == task_status::failed || s == task_status::cancel;
+}
+
+/// An AI app ("webapp") by its id, e.g. ai_app{"1877265245566922753"}.
+struct ai_app {
+    std::string id;
+};
+
+/// A ComfyUI workflow by its id.
+struct workflow {
+    std::string id;
+};
+
+/// One override of a node field; `field_value` keeps its JSON type.
+struct node_input {
+    std::string node_id;
+    std::string field_name;
+    boost::json::value field_value;
+    std::string description = {};
+};
+
+/// Options of a submit (`run`).
+struct run_options {
+    std::string instance_type;               // "default" (24G) or "plus" (48G); empty: not sent
+    std::optional<bool> use_personal_queue;  // exclusive keys only
+    std::string webhook_url;                 // empty: not sent
+    std::string workflow_json;               // workflow only: full API-format JSON, sent as a string
+    std::optional<bool> add_metadata;        // workflow only
+};
+
+/// One output of a task: a file URL or, for text outputs, the text itself.
+struct result_file {
+    std::string url;
+    std::string output_type;  // a file extension: png, mp4, txt …
+    std::string node_id;
+    std::optional<std::string> text;
+};
+
+/// Billing facts, kept as the service's decimal strings.
+struct task_usage {
+    std::optional<std::string> consume_money;
+    std::optional<std::string> consume_coins;
+    std::optional<std::string> task_cost_time;  // seconds
+    std::optional<std::string> third_party_consume_money;
+};
+
+/// The flat v2 task object (run, query, model calls).
+struct task {
+    std::string id;
+    task_status status = task_status::unknown;
+    std::string status_text;          // as sent, for statuses this client does not know
+    std::string error_code;           // the service's string; empty: no error
+    std::string error_message;
+    boost::json::value failed_reason; // object, string or null, as sent
+    std::vector<result_file> results;
+    std::string client_id;
+    std::string prompt_tips;          // a JSON string, as sent
+    task_usage usage;
+    diagnostics diag;                 // filled when the operation failed
+};
+
+} // namespace runninghub

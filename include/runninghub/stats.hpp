@@ -1,0 +1,39 @@
+#pragma once
+// Counters readable at any time (client::stats()).
+
+#include <cstdint>
+
+namespace runninghub {
+
+/// Connection pool counters, summed over every origin.
+struct pool_stats {
+    std::uint64_t requests = 0;             // HTTP exchanges started
+    std::uint64_t opened = 0;               // connections established (TCP + TLS)
+    std::uint64_t reused = 0;               // exchanges on a kept-alive connection
+    std::uint64_t tls_handshakes = 0;
+    std::uint64_t tls_resumed = 0;          // handshakes that resumed a session
+    std::uint64_t closed_idle = 0;          // idle expiry
+    std::uint64_t closed_by_peer = 0;       // Connection: close, or found closed while idle
+    std::uint64_t closed_max_requests = 0;  // max_requests_per_connection reached
+    std::uint64_t closed_error = 0;         // I/O error, partial read, protocol error
+    std::uint64_t closed_timeout = 0;       // a phase timed out
+    std::uint64_t stale_retries = 0;        // exchanges repeated once on a fresh connection
+    std::uint64_t connect_failures = 0;
+    std::uint64_t open_now = 0;             // connections open or being opened
+    std::uint64_t idle_now = 0;
+    std::uint64_t waiters_now = 0;          // requests queued for a connection
+    std::uint64_t waiters_peak = 0;
+};
+
+struct client_stats {
+    pool_stats pool;
+    std::uint64_t submits_accepted = 0;
+    std::uint64_t submits_rejected = 0;     // the service answered an error: no task
+    std::uint64_t submits_unknown = 0;      // submit_outcome_unknown
+    std::uint64_t queries = 0;              // query requests sent (by query() and wait())
+    std::uint64_t query_retries = 0;
+    std::uint64_t waits_pending = 0;
+    std::uint64_t waits_completed = 0;
+};
+
+} // namespace runninghub

@@ -1,0 +1,229 @@
+#include "detail/client_impl.hpp"
+#include "detail/codec.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+namespace asio = boost::asio;
+
+namespace runninghub {
+namespace {
+
+client_options checked(client_options o) {
+    std::string why;
+    if (auto ec = o.validate(&why))
+        throw error(ec, why);
+    return o;
+}
+
+detail::origin origin_of(const client_options& o) {
+    detail::origin r;
+    detail::parse_origin(o.base_url, r);
+    return r;
+}
+
+// Runs an internal coroutine for a public operation: the handler's
+// cancellation slot reaches the coroutine, the result goes to the handler.
+void launch(const std::shared_ptr<client::impl>& self, asio::awaitable<detail::outcome> op, client::task_handler h) {
+    auto slot = asio::get_associated_cancellation_slot(h);
+    asio::co_spawn(self->ex, std::move(op),
+                   asio::bind_cancellation_slot(
+                       slot, [ex = self->ex, h = std::move(h)](std::exception_ptr ep, detail::outcome o) mutable {
+                           if (ep) {
+                               try {
+                                   std::rethrow_exception(ep);
+                               } catch (const boost::system::system_error& e) {
+                                   o.ec = e.code();
+                               }
+                           }
+                           detail::deliver(ex, std::move(h), o.ec, std::move(o.t));
+                       }));
+}
+
+void fail_now(const std::shared_ptr<client::impl>& self, client::task_handler h, errc e, std::string why) {
+    task t;
+    t.diag.server_message = std::move(why);
+    detail::deliver(self->ex, std::move(h), make_error_code(e), std::move(t));
+}
+
+} // namespace
+
+namespace detail {
+
+void deliver(const asio::any_io_executor& ex, client::task_handler h, error_code ec, task t) {
+    auto hex = asio::get_associated_executor(h, ex);
+    asio::post(ex, asio::bind_executor(hex, [h = std::move(h), ec, t = std::move(t)]() mutable {
+                   std::move(h)(ec, std::move(t));
+               }));
+}
+
+} // namespace detail
+
+client::impl::impl(asio::any_io_executor e, client_options o)
+    : ex(std::move(e)), opts(checked(std::move(o))), log(opts.logger, opts.log_threshold, opts.api_key),
+      base(origin_of(opts)), http(ex, opts, log), rng(std::random_device{}()), waits(*this) {}
+
+void client::impl::shutdown() {
+    waits.shutdown();
+    http.shutdown();
+}
+
+asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vector<node_input> inputs,
+                                                      run_options ro, bool workflow) {
+    detail::outcome r;
+    r.t.diag.endpoint = "POST " + path;
+    detail::http_request req;
+    req.target = std::move(path);
+    req.body = detail::encode_run_body(inputs, ro, workflow);
+    auto res = co_await http.request(base, req, clock::now() + opts.timeout.request);
+    if (res.ec) {
+        if (res.request_written && res.ec != asio::error::operation_aborted) {
+            // Sent, no answer: the task may exist. Never repeat it here.
+            r.t.diag.cause = res.ec;
+            r.ec = make_error_code(errc::submit_outcome_unknown);
+            ++counters.submits_unknown;
+        } else {
+            r.ec = res.ec;
+            r.t.diag.server_message = res.detail;
+            if (!res.request_written)
+                ++counters.submits_rejected;
+        }
+        co_return r;
+    }
+    r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
+    if (r.ec && (r.ec == errc::protocol_error || r.ec == errc::http_server_error ||
+                 r.ec == errc::http_unexpected_status)) {
+        // An answer we cannot read (5xx, malformed JSON): the task may exist.
+        r.t.diag.cause = r.ec;
+        r.ec = make_error_code(errc::submit_outcome_unknown);
+        ++counters.submits_unknown;
+        co_return r;
+    }
+    if (r.ec) {
+        ++counters.submits_rejected;
+        if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
+            r.retry_after = *ra;
+        co_return r;
+    }
+    ++counters.submits_accepted;
+    if (r.t.status == task_status::failed) {
+        r.t.diag.server_code = r.t.error_code;
+        r.t.diag.server_message = r.t.error_message.empty() ? r.t.prompt_tips : r.t.error_message;
+        r.ec = make_error_code(errc::task_failed);
+    }
+    co_return r;
+}
+
+asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, time_point deadline) {
+    detail::outcome r;
+    detail::http_request req;
+    req.target = "/openapi/v2/query";
+    req.body = detail::encode_query_body(id);
+    req.idempotent = true;
+    ++counters.queries;
+    auto res = co_await http.request(base, req, std::min(deadline, clock::now() + opts.timeout.request));
+    if (res.ec) {
+        r.ec = res.ec;
+        r.t.diag.endpoint = "POST /openapi/v2/query";
+        r.t.diag.server_message = res.detail;
+        co_return r;
+    }
+    r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
+    if (r.ec) {
+        r.t.diag.endpoint = "POST /openapi/v2/query";
+        if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
+            r.retry_after = *ra;
+    }
+    co_return r;
+}
+
+asio::awaitable<detail::outcome> client::impl::do_query(std::string id) {
+    auto self = shared_from_this();
+    for (unsigned attempt = 1;; ++attempt) {
+        auto r = co_await query_once(id, clock::now() + opts.timeout.request);
+        if (!r.ec || !is_retryable(r.ec) || attempt >= opts.retry.max_attempts)
+            co_return r;
+        ++counters.query_retries;
+        auto delay = detail::backoff_delay(opts.retry, attempt, uniform());
+        if (r.retry_after >= duration::zero())
+            delay = std::min(std::max(delay, r.retry_after), opts.retry.max_delay);
+        asio::steady_timer timer(ex, delay);
+        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (ec)
+            co_return detail::outcome{ec, {}, {}};
+    }
+}
+
+client::client(executor_type ex, client_options opts)
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {}
+
+client::client(client&&) noexcept = default;
+client& client::operator=(client&& o) noexcept {
+    if (impl_ && impl_ != o.impl_)
+        impl_->shutdown();
+    impl_ = std::move(o.impl_);
+    return *this;
+}
+client::~client() {
+    if (impl_)
+        impl_->shutdown();
+}
+
+client::executor_type client::get_executor() const noexcept { return impl_->ex; }
+const client_options& client::options() const noexcept { return impl_->opts; }
+
+client_stats client::stats() const {
+    client_stats s = impl_->counters;
+    s.pool = impl_->http.stats();
+    s.waits_pending = impl_->waits.pending();
+    s.waits_completed = impl_->waits.completed();
+    return s;
+}
+
+void client::start_run(std::shared_ptr<impl> self, const char* prefix, std::string id, std::vector<node_input> inputs,
+                       run_options opts, task_handler h) {
+    if (!detail::valid_id(id))
+        return fail_now(self, std::move(h), errc::invalid_options,
+                        "id \"" + detail::excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
+    bool workflow = std::string_view(prefix).find("workflow") != std::string_view::npos;
+    if (!workflow && (!opts.workflow_json.empty() || opts.add_metadata))
+        return fail_now(self, std::move(h), errc::invalid_options,
+                        "run_options::workflow_json and add_metadata apply to workflows, not AI apps");
+    for (auto& in : inputs)
+        if (in.node_id.empty() || in.field_name.empty())
+            return fail_now(self, std::move(h), errc::invalid_options,
+                            "every node_input needs a node_id and a field_name");
+    auto op = self->do_run(prefix + id, std::move(inputs), std::move(opts), workflow);
+    launch(self, std::move(op), std::move(h));
+}
+
+void client::start_query(std::shared_ptr<impl> self, std::string id, task_handler h) {
+    if (!detail::valid_id(id))
+        return fail_now(self, std::move(h), errc::invalid_options,
+                        "task id \"" + detail::excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
+    auto op = self->do_query(std::move(id));
+    launch(self, std::move(op), std::move(h));
+}
+
+void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options opts, task_handler h) {
+    if (!detail::valid_id(id))
+        return fail_now(self, std::move(h), errc::invalid_options,
+                        "task id \"" + detail::excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
+    if (opts.timeout <= duration::zero())
+        return fail_now(self, std::move(h), errc::invalid_options, "wait_options::timeout must be positive");
+    if (opts.poll) {
+        client_options probe = self->opts;
+        probe.poll = *opts.poll;
+        std::string why;
+        if (probe.validate(&why))
+            return fail_now(self, std::move(h), errc::invalid_options, why);
+    }
+    self->waits.add(std::move(id), std::move(opts), std::move(h));
+}
+
+} // namespace runninghub

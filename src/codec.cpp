@@ -1,0 +1,255 @@
+#include "detail/codec.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <ctime>
+
+namespace json = boost::json;
+
+namespace runninghub::detail {
+namespace {
+
+std::string_view str_or_empty(const json::object& o, std::string_view key) {
+    if (auto* v = o.if_contains(key))
+        if (auto* s = v->if_string())
+            return *s;
+    return {};
+}
+
+// A string, or a number written back exactly (ids must never go through double).
+std::string scalar_text(const json::value* v) {
+    if (!v)
+        return {};
+    switch (v->kind()) {
+    case json::kind::string: return std::string(v->get_string());
+    case json::kind::int64: return std::to_string(v->get_int64());
+    case json::kind::uint64: return std::to_string(v->get_uint64());
+    case json::kind::double_: return json::serialize(*v);
+    case json::kind::bool_: return v->get_bool() ? "true" : "false";
+    default: return {};
+    }
+}
+
+std::optional<std::string> opt_text(const json::object& o, std::string_view key) {
+    auto* v = o.if_contains(key);
+    if (!v || v->is_null())
+        return std::nullopt;
+    return scalar_text(v);
+}
+
+const json::value* first_of(const json::object& o, std::initializer_list<std::string_view> keys) {
+    for (auto k : keys)
+        if (auto* v = o.if_contains(k); v && !v->is_null())
+            return v;
+    return nullptr;
+}
+
+void decode_results(const json::value* v, std::vector<result_file>& out) {
+    if (!v || !v->is_array())
+        return;
+    for (auto& item : v->get_array()) {
+        auto* o = item.if_object();
+        if (!o)
+            continue;
+        result_file r;
+        r.url = scalar_text(first_of(*o, {"url", "outputUrl", "fileUrl"}));
+        r.output_type = scalar_text(first_of(*o, {"outputType", "fileType"}));
+        r.node_id = scalar_text(o->if_contains("nodeId"));
+        if (auto* t = first_of(*o, {"text", "content", "output"}))
+            r.text = scalar_text(t);
+        out.push_back(std::move(r));
+    }
+}
+
+error_code service_error(std::string_view code_text, diagnostics& diag) {
+    int v = 0;
+    auto [p, e] = std::from_chars(code_text.data(), code_text.data() + code_text.size(), v);
+    diag.server_code = std::string(code_text);
+    if (e != std::errc() || p != code_text.data() + code_text.size() || v <= 0 || v >= 20000)
+        return make_error_code(errc::unknown_error);
+    return {v, category()};
+}
+
+void decode_flat(const json::object& o, task& t) {
+    t.id = scalar_text(first_of(o, {"taskId", "task_id"}));
+    auto st = str_or_empty(o, "status");
+    if (st.empty())
+        st = str_or_empty(o, "taskStatus");
+    t.status_text = std::string(st);
+    t.status = parse_task_status(st);
+    t.error_code = scalar_text(o.if_contains("errorCode"));
+    if (t.error_code == "0")
+        t.error_code.clear();
+    t.error_message = scalar_text(o.if_contains("errorMessage"));
+    if (auto* fr = o.if_contains("failedReason"))
+        t.failed_reason = json::value(*fr, json::storage_ptr());
+    decode_results(o.if_contains("results"), t.results);
+    t.client_id = scalar_text(o.if_contains("clientId"));
+    t.prompt_tips = scalar_text(o.if_contains("promptTips"));
+    if (auto* u = o.if_contains("usage"); u && u->is_object()) {
+        auto& uo = u->get_object();
+        t.usage.consume_money = opt_text(uo, "consumeMoney");
+        t.usage.consume_coins = opt_text(uo, "consumeCoins");
+        t.usage.task_cost_time = opt_text(uo, "taskCostTime");
+        t.usage.third_party_consume_money = opt_text(uo, "thirdPartyConsumeMoney");
+    }
+}
+
+} // namespace
+
+bool valid_id(std::string_view id) noexcept {
+    if (id.empty() || id.size() > 64)
+        return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+    });
+}
+
+std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow) {
+    json::object body;
+    json::array list;
+    list.reserve(inputs.size());
+    for (auto& in : inputs) {
+        json::object item;
+        item["nodeId"] = in.node_id;
+        item["fieldName"] = in.field_name;
+        item["fieldValue"] = in.field_value;
+        if (!in.description.empty())
+            item["description"] = in.description;
+        list.push_back(std::move(item));
+    }
+    body["nodeInfoList"] = std::move(list);
+    if (!opts.instance_type.empty())
+        body["instanceType"] = opts.instance_type;
+    if (opts.use_personal_queue)
+        body["usePersonalQueue"] = *opts.use_personal_queue;
+    if (!opts.webhook_url.empty())
+        body["webhookUrl"] = opts.webhook_url;
+    if (workflow) {
+        if (!opts.workflow_json.empty())
+            body["workflow"] = opts.workflow_json;
+        if (opts.add_metadata)
+            body["addMetadata"] = *opts.add_metadata;
+    }
+    return json::serialize(body);
+}
+
+std::string encode_query_body(std::string_view task_id) {
+    std::string s;
+    s.reserve(task_id.size() + 14);
+    s.append(R"({"taskId":")").append(task_id).append("\"}");
+    return s;
+}
+
+std::string excerpt(std::string_view body, std::size_t max) {
+    std::string s(body.substr(0, max));
+    for (auto& c : s)
+        if (static_cast<unsigned char>(c) < 0x20)
+            c = ' ';
+    if (body.size() > max)
+        s += "…";
+    return s;
+}
+
+error_code http_status_error(unsigned status) noexcept {
+    if (status == 429)
+        return make_error_code(errc::http_too_many_requests);
+    if (status >= 500 && status <= 599)
+        return make_error_code(errc::http_server_error);
+    return make_error_code(errc::http_unexpected_status);
+}
+
+error_code decode_task(const http_answer& in, task& out, diagnostics& diag) {
+    diag.http_status = in.status;
+    unsigned char stack[4096];
+    json::monotonic_resource mr(stack, sizeof stack);
+    error_code jec;
+    json::value doc = json::parse(in.body, jec, &mr);
+    const json::object* o = jec ? nullptr : doc.if_object();
+    bool ok_status = in.status >= 200 && in.status < 300;
+    if (!o) {
+        diag.body_excerpt = excerpt(in.body);
+        return ok_status ? make_error_code(errc::protocol_error) : http_status_error(in.status);
+    }
+    bool flat = o->contains("taskId") || o->contains("status") || o->contains("errorCode");
+    if (!flat && o->contains("code")) {
+        // Legacy envelope {code, msg|message, data}: some v2 errors come this way.
+        std::string code = scalar_text(o->if_contains("code"));
+        diag.server_message = scalar_text(first_of(*o, {"msg", "message"}));
+        if (code != "0" && !code.empty()) {
+            diag.body_excerpt = excerpt(in.body);
+            return service_error(code, diag);
+        }
+        auto* data = o->if_contains("data");
+        if (!data || !data->is_object()) {
+            diag.body_excerpt = excerpt(in.body);
+            return ok_status ? make_error_code(errc::protocol_error) : http_status_error(in.status);
+        }
+        decode_flat(data->get_object(), out);
+    } else if (flat) {
+        decode_flat(*o, out);
+        if (!out.error_code.empty()) {
+            diag.server_message = out.error_message;
+            diag.body_excerpt = excerpt(in.body);
+            return service_error(out.error_code, diag);
+        }
+    } else {
+        diag.body_excerpt = excerpt(in.body);
+        return ok_status ? make_error_code(errc::protocol_error) : http_status_error(in.status);
+    }
+    if (!ok_status) {
+        diag.body_excerpt = excerpt(in.body);
+        return http_status_error(in.status);
+    }
+    if (out.id.empty()) {
+        diag.body_excerpt = excerpt(in.body);
+        diag.server_message = "answer has no taskId";
+        return make_error_code(errc::protocol_error);
+    }
+    return {};
+}
+
+std::optional<duration> parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now) {
+    while (!v.empty() && v.front() == ' ')
+        v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ')
+        v.remove_suffix(1);
+    if (v.empty())
+        return std::nullopt;
+    if (std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        long long s = 0;
+        auto [p, e] = std::from_chars(v.data(), v.data() + v.size(), s);
+        if (e != std::errc() || s > 24 * 3600)
+            return std::nullopt;
+        return std::chrono::seconds(s);
+    }
+    // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
+    std::tm tm{};
+    std::string s(v);
+    const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end != '\0')
+        return std::nullopt;
+    auto when = std::chrono::system_clock::from_time_t(timegm(&tm));
+    if (when <= now)
+        return duration::zero();
+    return std::chrono::duration_cast<duration>(when - now);
+}
+
+duration poll_delay(const poll_policy& p, unsigned n, double u) noexcept {
+    double base = n == 0 ? static_cast<double>(p.first_delay.count())
+                         : std::min(static_cast<double>(p.cap.count()),
+                                    static_cast<double>(p.interval.count()) * std::pow(p.growth, n - 1));
+    double spread = base * p.jitter * (2.0 * u - 1.0);
+    return duration(static_cast<duration::rep>(std::max(0.0, base + spread)));
+}
+
+duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept {
+    double cap = static_cast<double>(p.base_delay.count()) * std::pow(2.0, std::min(n, 30u) - 1.0);
+    cap = std::min(cap, static_cast<double>(p.max_delay.count()));
+    return duration(static_cast<duration::rep>(cap * u));
+}
+
+} // namespace runninghub::detail

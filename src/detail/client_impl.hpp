@@ -1,0 +1,109 @@
+#pragma once
+// The client's state. Shared by the client handle and its pending operations.
+
+#include "http.hpp"
+#include "log.hpp"
+#include "origin.hpp"
+
+#include <runninghub/client.hpp>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <random>
+
+namespace runninghub {
+namespace detail {
+
+/// One answer of the service, decoded.
+struct outcome {
+    error_code ec;
+    task t;
+    duration retry_after{-1};  // from Retry-After, when the server sent one
+};
+
+/// A pending wait: a compact record on a shared timer, not a coroutine.
+struct wait_record {
+    std::string id;
+    client::task_handler handler;
+    time_point due{}, deadline{};
+    std::unique_ptr<poll_policy> policy;  // null: the client's
+    boost::asio::cancellation_signal query_cancel;
+    std::uint32_t heap_index = npos;
+    std::uint16_t polls = 0;
+    std::uint8_t errors = 0;
+    task_status last = task_status::unknown;
+    bool done = false;
+    bool inflight = false;
+    bool cancel_posted = false;
+
+    static constexpr std::uint32_t npos = ~std::uint32_t(0);
+};
+
+/// All pending waits of a client: a binary heap ordered by next poll, one
+/// timer, and a cap on queries in flight.
+class wait_scheduler {
+public:
+    explicit wait_scheduler(client::impl& owner);
+    ~wait_scheduler();
+
+    void add(std::string id, wait_options opts, client::task_handler h);
+    void shutdown();
+    std::size_t pending() const noexcept { return pending_; }
+    std::uint64_t completed() const noexcept { return completed_; }
+
+private:
+    struct cancel_fn;
+    void push(wait_record* r);
+    void erase(wait_record* r);
+    void sift_up(std::size_t i);
+    void sift_down(std::size_t i);
+    void place(std::size_t i, wait_record* r);
+    void pump();
+    void arm();
+    void launch(wait_record* r);
+    void on_query(wait_record* r, std::exception_ptr ep, outcome o);
+    void on_cancel(wait_record* r);
+    void finish(wait_record* r, error_code ec, task t);
+    void maybe_delete(wait_record* r);
+    const poll_policy& policy_of(const wait_record& r) const;
+
+    client::impl& owner_;
+    std::vector<wait_record*> heap_;
+    std::vector<wait_record*> inflight_;
+    boost::asio::steady_timer timer_;
+    time_point armed_ = time_point::max();
+    std::size_t pending_ = 0;
+    std::uint64_t completed_ = 0;
+    bool shut_ = false;
+};
+
+} // namespace detail
+
+struct client::impl : std::enable_shared_from_this<client::impl> {
+    impl(boost::asio::any_io_executor ex, client_options o);
+
+    boost::asio::awaitable<detail::outcome> do_run(std::string path, std::vector<node_input> inputs, run_options opts,
+                                                   bool workflow);
+    boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
+    boost::asio::awaitable<detail::outcome> do_query(std::string id);
+
+    double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
+    void shutdown();
+
+    boost::asio::any_io_executor ex;
+    client_options opts;
+    detail::logger log;
+    detail::origin base;
+    detail::http_client http;
+    client_stats counters;
+    std::minstd_rand rng;
+    detail::wait_scheduler waits;
+};
+
+namespace detail {
+/// Hands (ec, t) to h through its associated executor, never inline.
+void deliver(const boost::asio::any_io_executor& ex, client::task_handler h, error_code ec, task t);
+} // namespace detail
+
+} // namespace runninghub

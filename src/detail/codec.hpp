@@ -1,0 +1,46 @@
+#pragma once
+// The codec: typed models to JSON bodies, HTTP answers to a task or an error.
+// Pure functions, no I/O.
+
+#include <runninghub/models.hpp>
+#include <runninghub/options.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runninghub::detail {
+
+/// What the transport hands to the codec.
+struct http_answer {
+    unsigned status = 0;
+    std::string_view body;
+    std::string_view retry_after;  // header value, may be empty
+};
+
+std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow);
+std::string encode_query_body(std::string_view task_id);
+
+/// Validates an id used in a path or body: 1..64 of [0-9A-Za-z_-].
+bool valid_id(std::string_view id) noexcept;
+
+/// Decodes a v2 task answer (flat object, or the legacy envelope some v2
+/// errors use). Fills `diag` (status, code, message, excerpt) on error.
+error_code decode_task(const http_answer& in, task& out, diagnostics& diag);
+
+/// Maps a non-2xx status without a service code to a client code.
+error_code http_status_error(unsigned status) noexcept;
+
+/// Retry-After as seconds or an HTTP-date; nullopt when absent or malformed.
+std::optional<duration> parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now);
+
+/// Delay before poll number `n` (0 = first) for a uniform `u` in [0,1).
+duration poll_delay(const poll_policy& p, unsigned n, double u) noexcept;
+
+/// Full-jitter exponential backoff before retry number `n` (1 = first retry).
+duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept;
+
+std::string excerpt(std::string_view body, std::size_t max = 256);
+
+} // namespace runninghub::detail
