@@ -191,7 +191,8 @@ error_code decode_task(const http_answer& in, task& out, diagnostics& diag) {
         decode_flat(data->get_object(), out);
     } else if (flat) {
         decode_flat(*o, out);
-        if (!out.error_code.empty()) {
+        // On a known status the errorCode describes the task (FAILED), not the request.
+        if (!out.error_code.empty() && (out.status == task_status::unknown || out.id.empty())) {
             diag.server_message = out.error_message;
             diag.body_excerpt = excerpt(in.body);
             return service_error(out.error_code, diag);

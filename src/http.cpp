@@ -49,7 +49,7 @@ struct waiter {
 };
 
 struct pool {
-    pool(origin o, asio::any_io_executor ex) : where(std::move(o)), sweeper(std::move(ex)) {}
+    explicit pool(origin o) : where(std::move(o)) {}
     ~pool() {
         if (session)
             SSL_SESSION_free(session);
@@ -60,8 +60,6 @@ struct pool {
     std::deque<waiter*> waiters;
     std::vector<tcp::endpoint> endpoints;
     time_point endpoints_expiry{};
-    asio::steady_timer sweeper;
-    bool sweeping = false;
     SSL_SESSION* session = nullptr;
 };
 
@@ -118,7 +116,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         auto key = o.key();
         auto it = pools_.find(key);
         if (it == pools_.end())
-            it = pools_.emplace(key, std::make_unique<pool>(o, ex_)).first;
+            it = pools_.emplace(key, std::make_unique<pool>(o)).first;
         return *it->second;
     }
 
@@ -158,7 +156,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
             if (!p.waiters.empty())
                 return grant(p, std::move(c));
             p.idle.push_back(std::move(c));
-            ensure_sweeper(p);
+            expire_idle(p);
             return;
         }
         close(std::move(c), shut_ ? close_cause::shutdown : cause);
@@ -185,33 +183,23 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         ~lease() { give_back(false, cause); }
     };
 
-    void ensure_sweeper(pool& p) {
-        if (p.sweeping || pool_opts_.idle_timeout <= duration::zero())
+    // Idle expiry is lazy: checked whenever the pool is used, so that no
+    // background timer keeps the user's io_context from running out of work.
+    void expire_idle(pool& p) {
+        if (pool_opts_.idle_timeout <= duration::zero())
             return;
-        p.sweeping = true;
-        asio::co_spawn(ex_, sweep(shared_from_this(), p), asio::detached);
-    }
-
-    static asio::awaitable<void> sweep(std::shared_ptr<impl> self, pool& p) {
-        auto idle_timeout = self->pool_opts_.idle_timeout;
-        while (!p.idle.empty() && !self->shut_) {
-            p.sweeper.expires_at(p.idle.front()->idle_since + idle_timeout);
-            auto [ec] = co_await p.sweeper.async_wait(use_tuple);
-            if (self->shut_)
-                break;
-            auto now = clock::now();
-            while (!p.idle.empty() && p.idle.front()->idle_since + idle_timeout <= now) {
-                self->close(std::move(p.idle.front()), close_cause::idle);
-                p.idle.erase(p.idle.begin());
-                --p.open;
-            }
-        }
-        p.sweeping = false;
+        auto limit = clock::now() - pool_opts_.idle_timeout;
+        std::size_t n = 0;
+        while (n < p.idle.size() && p.idle[n]->idle_since <= limit)
+            close(std::move(p.idle[n++]), close_cause::idle);
+        p.idle.erase(p.idle.begin(), p.idle.begin() + static_cast<std::ptrdiff_t>(n));
+        p.open -= n;
     }
 
     asio::awaitable<lease> acquire(pool& p, time_point deadline, bool force_fresh, error_code& ec) {
         lease l;
         l.owner = this;
+        expire_idle(p);
         auto now = clock::now();
         while (!p.idle.empty()) {
             auto c = std::move(p.idle.back());
@@ -460,7 +448,6 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
                 --p->open;
             }
             p->idle.clear();
-            p->sweeper.cancel();
             for (auto* w : p->waiters)
                 w->timer.cancel();
         }

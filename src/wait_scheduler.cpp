@@ -31,9 +31,7 @@ void wait_scheduler::add(std::string id, wait_options opts, client::task_handler
         t.id = std::move(id);
         return deliver(owner_.ex, std::move(h), make_error_code(errc::client_shut_down), std::move(t));
     }
-    auto* r = new wait_record;
-    r->id = std::move(id);
-    r->handler = std::move(h);
+    auto* r = new wait_record(std::move(id), std::move(h));
     if (opts.poll)
         r->policy = std::make_unique<poll_policy>(*opts.poll);
     auto now = clock::now();

@@ -21,26 +21,37 @@ constexpr bool is_terminal(task_status s) noexcept {
     return s == task_status::success || s == task_status::failed || s == task_status::cancel;
 }
 
+// The argument types below have constructors on purpose: g++ 12 miscompiles
+// aggregate temporaries holding a short std::string inside a co_await
+// expression (`co_await c.run(ai_app{"1"}, …)` frees a stack address).
+// Non-aggregates are not affected.
+
 /// An AI app ("webapp") by its id, e.g. ai_app{"1877265245566922753"}.
 struct ai_app {
+    explicit ai_app(std::string app_id) : id(std::move(app_id)) {}
     std::string id;
 };
 
 /// A ComfyUI workflow by its id.
 struct workflow {
+    explicit workflow(std::string workflow_id) : id(std::move(workflow_id)) {}
     std::string id;
 };
 
 /// One override of a node field; `field_value` keeps its JSON type.
 struct node_input {
+    node_input(std::string node, std::string field, boost::json::value value, std::string desc = {})
+        : node_id(std::move(node)), field_name(std::move(field)), field_value(std::move(value)),
+          description(std::move(desc)) {}
     std::string node_id;
     std::string field_name;
     boost::json::value field_value;
-    std::string description = {};
+    std::string description;
 };
 
-/// Options of a submit (`run`).
+/// Options of a submit (`run`). Set the members you need on a named object.
 struct run_options {
+    run_options() = default;
     std::string instance_type;               // "default" (24G) or "plus" (48G); empty: not sent
     std::optional<bool> use_personal_queue;  // exclusive keys only
     std::string webhook_url;                 // empty: not sent

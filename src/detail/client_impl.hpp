@@ -24,6 +24,8 @@ struct outcome {
 
 /// A pending wait: a compact record on a shared timer, not a coroutine.
 struct wait_record {
+    // any_completion_handler must be constructed, never assigned, on Boost 1.81.
+    wait_record(std::string task_id, client::task_handler h) : id(std::move(task_id)), handler(std::move(h)) {}
     std::string id;
     client::task_handler handler;
     time_point due{}, deadline{};

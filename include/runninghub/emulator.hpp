@@ -1,0 +1,94 @@
+#pragma once
+// runninghub::emulator: an in-process RunningHub server for tests, demos and
+// benchmarks. HTTPS on 127.0.0.1 with an ephemeral port and a certificate made
+// at start (trust it through client_options::ca_pem), or plain HTTP.
+// It runs on its own thread(s); every member function is thread-safe.
+
+#include <runninghub/options.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace runninghub {
+
+enum class fault_kind {
+    http_502,                // 502 with an HTML body, request not processed
+    http_503_empty,          // 503 with an empty body, not processed
+    http_503_html,           // 503 with an HTML body, not processed
+    http_429,                // 429 with Retry-After, not processed
+    busy_1003,               // 200 {"code":1003,...}, not processed
+    busy_1011,               // 200 {"code":1011,...}, not processed
+    drop_before_processing,  // connection closed after the request was read, not processed
+    drop_after_processing,   // processed (a task may be created), then closed without an answer
+    delay,                   // answer delayed by fault::delay, then processed normally
+    malformed_json,          // processed, answered with a truncated JSON body
+    connection_close,        // processed, answered with Connection: close
+};
+
+std::string_view to_string(fault_kind k) noexcept;
+
+struct fault {
+    fault_kind kind;
+    double probability = 1.0;       // 0..1, drawn per request
+    std::string path_filter;        // substring of the request target; empty: all
+    std::chrono::milliseconds delay{0};
+    unsigned retry_after_seconds = 1;
+    std::uint64_t max_count = UINT64_MAX;  // then the fault stops firing
+};
+
+struct emulator_options {
+    bool tls = true;
+    std::string certificate_name = "127.0.0.1";  // the server certificate's SAN (IP or DNS name)
+    std::vector<std::string> api_keys = {"0123456789abcdef0123456789abcdef"};
+    std::vector<std::string> ai_apps = {"1877265245566922753"};
+    std::vector<std::string> workflows = {"1904136902449209346"};
+    duration queue_time = std::chrono::milliseconds(0);
+    duration run_time = std::chrono::milliseconds(200);
+    double failure_rate = 0.0;                  // share of tasks that end FAILED
+    std::size_t concurrency_limit = 0;          // active tasks per key; beyond: 421; 0: unlimited
+    std::size_t keep_alive_max_requests = 0;    // then Connection: close; 0: unlimited
+    duration keep_alive_idle = std::chrono::seconds(60);  // idle connections closed after
+    std::vector<fault> faults;
+    std::uint64_t seed = 42;
+    unsigned threads = 1;
+};
+
+struct emulator_counters {
+    std::map<std::string, std::uint64_t> requests;  // by endpoint ("POST /openapi/v2/query")
+    std::map<std::string, std::uint64_t> faults;    // by fault kind
+    std::uint64_t tasks_created = 0;
+    std::uint64_t rejected_concurrency = 0;         // 421 answers
+    std::uint64_t connections = 0;                  // accepted
+    std::uint64_t total_requests() const;
+};
+
+class emulator {
+public:
+    static constexpr const char* default_api_key = "0123456789abcdef0123456789abcdef";
+
+    /// Binds 127.0.0.1:0 and starts serving before returning. Throws on failure.
+    explicit emulator(emulator_options opts = {});
+    ~emulator();
+    emulator(const emulator&) = delete;
+    emulator& operator=(const emulator&) = delete;
+
+    std::string base_url() const;
+    unsigned short port() const;
+    const std::string& ca_pem() const;  // the CA that signed the server certificate
+    /// Options for a client of this emulator: key, base URL and trusted CA.
+    client_options make_client_options() const;
+
+    emulator_counters counters() const;
+    void set_faults(std::vector<fault> faults);
+    void stop();
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace runninghub

@@ -1,0 +1,300 @@
+// runninghub: the command-line tool.
+//   runninghub batch [--count N] [--concurrency C] [--app ID] [--input NODE:FIELD=VALUE]...
+//   runninghub run --app ID | --workflow ID [--input NODE:FIELD=VALUE]...
+//   runninghub query TASK_ID      runninghub wait TASK_ID [--timeout SECONDS]
+// Without RUNNINGHUB_API_KEY every command talks to an embedded emulator.
+
+#include <runninghub/client.hpp>
+#include <runninghub/emulator.hpp>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <optional>
+
+namespace asio = boost::asio;
+namespace rh = runninghub;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct usage_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+const char* usage_text =
+    "usage: runninghub <command> [options]\n"
+    "  batch [--count N] [--concurrency C] [--app ID | --workflow ID] [--input NODE:FIELD=VALUE]...\n"
+    "        submit N tasks (default 200), wait for all, print a summary\n"
+    "  run   (--app ID | --workflow ID) [--input NODE:FIELD=VALUE]...   submit one task, print its id\n"
+    "  query TASK_ID                                                   print the task once\n"
+    "  wait  TASK_ID [--timeout SECONDS]                               poll until the task ends\n"
+    "Environment: RUNNINGHUB_API_KEY (unset: an embedded emulator is used), RUNNINGHUB_BASE_URL,\n"
+    "RUNNINGHUB_CA_FILE. --input values are JSON when they parse as JSON, else strings.\n";
+
+struct args {
+    std::string command;
+    std::vector<std::string> positional;
+    std::size_t count = 200;
+    std::size_t concurrency = 0;
+    std::string app, workflow;
+    std::vector<rh::node_input> inputs;
+    double timeout_s = 1800;
+};
+
+std::size_t to_count(const std::string& flag, const std::string& v) {
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(v.c_str(), &end, 10);
+    if (v.empty() || *end || n == 0 || n > 10'000'000)
+        throw usage_error(flag + " takes a whole number from 1 to 10000000, not \"" + v + "\"");
+    return n;
+}
+
+rh::node_input parse_input(const std::string& v) {
+    auto colon = v.find(':');
+    auto eq = v.find('=', colon == std::string::npos ? 0 : colon);
+    if (colon == std::string::npos || eq == std::string::npos || colon == 0 || eq == colon + 1)
+        throw usage_error("--input takes NODE:FIELD=VALUE, not \"" + v + "\"");
+    rh::node_input in{v.substr(0, colon), v.substr(colon + 1, eq - colon - 1), nullptr};
+    std::string value = v.substr(eq + 1);
+    boost::system::error_code ec;
+    auto j = boost::json::parse(value, ec);
+    if (!ec && !j.is_object() && !j.is_array())
+        in.field_value = j;
+    else
+        in.field_value = value;
+    return in;
+}
+
+args parse_args(int argc, char** argv) {
+    args a;
+    if (argc < 2)
+        throw usage_error("no command");
+    a.command = argv[1];
+    for (int i = 2; i < argc; ++i) {
+        std::string s = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc)
+                throw usage_error(s + " needs a value");
+            return argv[++i];
+        };
+        if (s == "--count") a.count = to_count(s, value());
+        else if (s == "--concurrency") a.concurrency = to_count(s, value());
+        else if (s == "--app") a.app = value();
+        else if (s == "--workflow") a.workflow = value();
+        else if (s == "--input") a.inputs.push_back(parse_input(value()));
+        else if (s == "--timeout") {
+            auto v = value();
+            char* end = nullptr;
+            a.timeout_s = std::strtod(v.c_str(), &end);
+            if (*end || !(a.timeout_s > 0))
+                throw usage_error("--timeout takes a positive number of seconds, not \"" + v + "\"");
+        } else if (s.starts_with("--")) throw usage_error("unknown option " + s);
+        else a.positional.push_back(s);
+    }
+    if (!a.app.empty() && !a.workflow.empty())
+        throw usage_error("give --app or --workflow, not both");
+    return a;
+}
+
+struct target {
+    std::unique_ptr<rh::emulator> emu;
+    rh::client_options opts;
+    std::string app, workflow;
+    std::vector<rh::node_input> inputs;
+};
+
+target make_target(const args& a) {
+    target t;
+    if (std::getenv("RUNNINGHUB_API_KEY")) {
+        t.opts = rh::client_options::from_env();
+        if (a.app.empty() && a.workflow.empty() && (a.command == "batch" || a.command == "run"))
+            throw usage_error("with RUNNINGHUB_API_KEY set, give --app ID or --workflow ID and its --input values");
+        t.app = a.app;
+        t.workflow = a.workflow;
+        t.inputs = a.inputs;
+    } else {
+        rh::emulator_options eo;
+        eo.run_time = 300ms;
+        eo.queue_time = 100ms;
+        eo.failure_rate = 0.02;
+        t.emu = std::make_unique<rh::emulator>(eo);
+        t.opts = t.emu->make_client_options();
+        t.opts.poll.first_delay = 300ms;
+        t.opts.poll.interval = 100ms;
+        t.opts.poll.cap = 1s;
+        t.app = a.app.empty() && a.workflow.empty() ? eo.ai_apps.front() : a.app;
+        t.workflow = a.workflow;
+        t.inputs = a.inputs;
+        if (t.inputs.empty())
+            t.inputs.push_back({"9", "text", "a cat in a hat"});
+        std::cerr << "runninghub: RUNNINGHUB_API_KEY is not set: using the embedded emulator at " << t.emu->base_url()
+                  << "\n";
+    }
+    auto level = std::getenv("RUNNINGHUB_LOG") ? rh::log_level::debug : rh::log_level::warning;
+    t.opts.log_threshold = level;
+    t.opts.logger = [](rh::log_level, std::string_view line) { std::cerr << "runninghub: " << line << "\n"; };
+    return t;
+}
+
+void print_task(const rh::task& t) {
+    std::cout << "task " << t.id << " " << rh::to_string(t.status);
+    if (!t.error_code.empty())
+        std::cout << " errorCode=" << t.error_code << " (" << t.error_message << ")";
+    std::cout << "\n";
+    for (auto& r : t.results)
+        std::cout << "  result node " << r.node_id << " [" << r.output_type << "] "
+                  << (r.text ? *r.text : r.url) << "\n";
+}
+
+std::string describe(const rh::error_code& ec, const rh::diagnostics& d) {
+    std::string s = ec.message();
+    if (auto more = d.to_string(); !more.empty())
+        s += " [" + more + "]";
+    return s;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1) + 0.5))];
+}
+
+
+int batch(const args& a) {
+    auto t = make_target(a);
+    asio::io_context io;
+    rh::client c(io.get_executor(), t.opts);
+    std::size_t workers = a.concurrency ? a.concurrency : (t.emu ? a.count : 1);
+    workers = std::min(workers, a.count);
+    std::vector<double> submit_ms, done_ms;
+    std::map<std::string, std::size_t> failures;
+    std::size_t next = 0, succeeded = 0;
+    auto start = rh::clock::now();
+    auto ms_since = [](rh::time_point p) {
+        return std::chrono::duration<double, std::milli>(rh::clock::now() - p).count();
+    };
+    for (std::size_t w = 0; w < workers; ++w) {
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            while (next < a.count) {
+                ++next;
+                auto t0 = rh::clock::now();
+                auto [ec, task] = co_await [&]() -> asio::awaitable<std::tuple<rh::error_code, rh::task>> {
+                    if (!t.workflow.empty())
+                        co_return co_await c.run(rh::workflow{t.workflow}, t.inputs, {}, asio::as_tuple(asio::use_awaitable));
+                    co_return co_await c.run(rh::ai_app{t.app}, t.inputs, {}, asio::as_tuple(asio::use_awaitable));
+                }();
+                if (ec) {
+                    ++failures["submit: " + ec.message()];
+                    if (failures.size() == 1 && a.count <= 1000)
+                        std::cerr << "submit failed: " << describe(ec, task.diag) << "\n";
+                    continue;
+                }
+                submit_ms.push_back(ms_since(t0));
+                auto [wec, done] = co_await c.wait(task.id, {.timeout = std::chrono::duration_cast<rh::duration>(
+                                                                 std::chrono::duration<double>(a.timeout_s))},
+                                                   asio::as_tuple(asio::use_awaitable));
+                if (wec) {
+                    ++failures["wait: " + wec.message()];
+                    continue;
+                }
+                done_ms.push_back(ms_since(t0));
+                ++succeeded;
+            }
+        }, asio::detached);
+    }
+    io.run();
+    double secs = std::chrono::duration<double>(rh::clock::now() - start).count();
+    auto s = c.stats();
+    std::cout << "runninghub batch: " << a.count << " tasks against " << t.opts.base_url << "\n"
+              << "  succeeded           " << succeeded << " of " << a.count << " in " << secs << " s ("
+              << (succeeded / secs) << " tasks/s)\n"
+              << "  requests sent       " << s.pool.requests << " (" << s.queries << " queries, "
+              << (a.count ? double(s.queries) / double(a.count) : 0) << " per task)\n"
+              << "  connections         opened " << s.pool.opened << ", reused " << s.pool.reused
+              << " times, TLS handshakes " << s.pool.tls_handshakes << " (" << s.pool.tls_resumed << " resumed)\n"
+              << "  submit latency      p50 " << percentile(submit_ms, 0.5) << " ms, p99 " << percentile(submit_ms, 0.99)
+              << " ms\n"
+              << "  submit-to-done      p50 " << percentile(done_ms, 0.5) << " ms, p99 " << percentile(done_ms, 0.99)
+              << " ms\n";
+    if (failures.empty())
+        std::cout << "  failures            none\n";
+    for (auto& [cause, n] : failures)
+        std::cout << "  failures            " << n << " × " << cause << "\n";
+    if (t.emu) {
+        auto ec = t.emu->counters();
+        std::cout << "  emulator            " << ec.tasks_created << " tasks created, " << ec.total_requests()
+                  << " requests, " << ec.connections << " connections\n";
+    }
+    return succeeded + failures.size() > 0 && succeeded > 0 ? 0 : 1;
+}
+
+int single(const args& a) {
+    auto t = make_target(a);
+    asio::io_context io;
+    rh::client c(io.get_executor(), t.opts);
+    int rc = 1;
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        rh::error_code ec;
+        rh::task task;
+        if (a.command == "run") {
+            std::tie(ec, task) = co_await [&]() -> asio::awaitable<std::tuple<rh::error_code, rh::task>> {
+                if (!t.workflow.empty())
+                    co_return co_await c.run(rh::workflow{t.workflow}, t.inputs, {}, asio::as_tuple(asio::use_awaitable));
+                co_return co_await c.run(rh::ai_app{t.app}, t.inputs, {}, asio::as_tuple(asio::use_awaitable));
+            }();
+        } else {
+            if (a.positional.size() != 1)
+                throw usage_error(a.command + " takes one TASK_ID");
+            if (a.command == "query")
+                std::tie(ec, task) = co_await c.query(a.positional[0], asio::as_tuple(asio::use_awaitable));
+            else
+                std::tie(ec, task) = co_await c.wait(
+                    a.positional[0],
+                    {.timeout = std::chrono::duration_cast<rh::duration>(std::chrono::duration<double>(a.timeout_s))},
+                    asio::as_tuple(asio::use_awaitable));
+        }
+        if (!task.id.empty())
+            print_task(task);
+        if (ec)
+            std::cerr << "runninghub " << a.command << ": " << describe(ec, task.diag) << "\n";
+        rc = ec ? 1 : 0;
+    }, [](std::exception_ptr ep) { if (ep) std::rethrow_exception(ep); });
+    io.run();
+    return rc;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    try {
+        auto a = parse_args(argc, argv);
+        if (a.command == "batch")
+            return batch(a);
+        if (a.command == "run" || a.command == "query" || a.command == "wait")
+            return single(a);
+        if (a.command == "help" || a.command == "--help" || a.command == "-h") {
+            std::cout << usage_text;
+            return 0;
+        }
+        throw usage_error("unknown command \"" + a.command + "\"");
+    } catch (const usage_error& e) {
+        std::cerr << "runninghub: " << e.what() << "\n" << usage_text;
+        return 2;
+    } catch (const rh::error& e) {
+        std::cerr << "runninghub: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        std::cerr << "runninghub: " << e.what() << "\n";
+        return 1;
+    }
+}
