@@ -5,6 +5,7 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -223,7 +224,11 @@ void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options
         if (probe.validate(&why))
             return fail_now(self, std::move(h), errc::invalid_options, why);
     }
-    self->waits.add(std::move(id), std::move(opts), std::move(h));
+    // The scheduler's state belongs to the client's executor.
+    auto ex = self->ex;
+    asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), h = std::move(h)]() mutable {
+        self->waits.add(std::move(id), std::move(opts), std::move(h));
+    });
 }
 
 } // namespace runninghub

@@ -163,6 +163,7 @@ struct emulator::impl {
                 break;
             lowest.expires_never();
             request_t req = parser.release();
+            count(req);
             auto f = pick_fault(req.target());
             response_t res;
             res.version(11);
@@ -174,9 +175,7 @@ struct emulator::impl {
                 asio::steady_timer t(co_await asio::this_coro::executor, f->delay);
                 co_await t.async_wait(use_tuple);
             }
-            if (f && answer_without_processing(*f, res)) {
-                count(req);
-            } else {
+            if (!f || !answer_without_processing(*f, res)) {
                 handle(req, res);
                 if (f && f->kind == fault_kind::drop_after_processing)
                     break;
@@ -322,7 +321,6 @@ struct emulator::impl {
     void handle(const request_t& req, response_t& res) {
         std::string_view target = req.target();
         std::unique_lock lk(mu);
-        ++stats.requests[endpoint_of(req)];
         auto now = clock::now();
         if (req.method() == http::verb::get && target.starts_with("/files/")) {
             res.result(http::status::ok);

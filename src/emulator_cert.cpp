@@ -42,7 +42,7 @@ void add_ext(X509* cert, X509* issuer, int nid, const char* value) {
     X509_EXTENSION_free(ext);
 }
 
-x509_ptr make_cert(EVP_PKEY* key, const char* cn, long serial, X509* issuer, EVP_PKEY* issuer_key) {
+x509_ptr make_cert(EVP_PKEY* key, const char* cn, long serial, X509* issuer) {
     x509_ptr c(X509_new());
     X509_set_version(c.get(), 2);
     ASN1_INTEGER_set(X509_get_serialNumber(c.get()), serial);
@@ -77,14 +77,14 @@ std::string pem_of(EVP_PKEY* k) {
 
 generated_cert make_certificate(const std::string& name) {
     auto ca_key = make_key();
-    auto ca = make_cert(ca_key.get(), "runninghub-cpp emulator CA", 1, nullptr, nullptr);
+    auto ca = make_cert(ca_key.get(), "runninghub-cpp emulator CA", 1, nullptr);
     add_ext(ca.get(), ca.get(), NID_basic_constraints, "critical,CA:TRUE");
     add_ext(ca.get(), ca.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
     add_ext(ca.get(), ca.get(), NID_subject_key_identifier, "hash");
     check(X509_sign(ca.get(), ca_key.get(), EVP_sha256()) > 0, "sign CA");
 
     auto key = make_key();
-    auto cert = make_cert(key.get(), name.c_str(), 2, ca.get(), ca_key.get());
+    auto cert = make_cert(key.get(), name.c_str(), 2, ca.get());
     boost::system::error_code ec;
     boost::asio::ip::make_address(name, ec);
     std::string san = (ec ? "DNS:" : "IP:") + name;

@@ -135,6 +135,8 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         if (!c)
             return;
         count_close(cause);
+        if (cause != close_cause::error && cause != close_cause::timeout)
+            SSL_set_shutdown(c->stream.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);  // keeps the session resumable
         error_code ignored;
         c->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
         c->tcp().socket().close(ignored);
@@ -221,7 +223,8 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
             co_return l;
         }
         waiter w(ex_);
-        w.timer.expires_at(deadline);
+        w.timer.expires_at(timeouts_.pool_wait > duration::zero() ? std::min(deadline, now + timeouts_.pool_wait)
+                                                                  : deadline);
         p.waiters.push_back(&w);
         stats_.waiters_peak = std::max(++stats_.waiters_now, stats_.waiters_peak);
         auto [wec] = co_await w.timer.async_wait(use_tuple);

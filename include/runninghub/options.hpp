@@ -26,6 +26,7 @@ struct timeouts {
     duration write = 30s;
     duration read = 60s;
     duration request = 90s;  // whole exchange, including the wait for a pooled connection
+    duration pool_wait = 0s; // a tighter bound on the wait for a pooled connection; 0: the request's deadline
 };
 
 /// The per-origin connection pool.

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what is missing (Debian 12, as root), then configures and builds.
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo),
+# RUNNINGHUB_SANITIZE (e.g. address,undefined).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(g++ cmake make ccache libssl-dev libboost1.81-dev libboost-json1.81-dev
+          libboost-url1.81-dev libboost-test1.81-dev)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+build=${BUILD_DIR:-build}
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
+      -DRUNNINGHUB_SANITIZE="${RUNNINGHUB_SANITIZE:-}" >/dev/null
+cmake --build "$build" -j"$(nproc)"

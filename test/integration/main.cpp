@@ -1,0 +1,2 @@
+#define BOOST_TEST_MODULE runninghub integration tests
+#include <boost/test/unit_test.hpp>

@@ -1,0 +1,181 @@
+#include "detail/codec.hpp"
+#include "../print.hpp"
+
+#include <boost/json.hpp>
+#include <boost/test/unit_test.hpp>
+
+using namespace runninghub;
+using namespace runninghub::detail;
+namespace json = boost::json;
+
+namespace {
+error_code decode(unsigned status, std::string_view body, task& t) {
+    return decode_task({status, body, {}}, t, t.diag);
+}
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(codec)
+
+BOOST_AUTO_TEST_CASE(flat_success_keeps_ids_and_types) {
+    task t;
+    auto ec = decode(200, R"({"taskId":"2013508786110730241","status":"SUCCESS","errorCode":"","errorMessage":"",
+        "failedReason":{},"usage":{"consumeMoney":null,"consumeCoins":"17","taskCostTime":"83","thirdPartyConsumeMoney":null},
+        "results":[{"url":"https://cdn/x.png","nodeId":"2","outputType":"png","text":null},
+                   {"outputUrl":"https://cdn/y.mp4","nodeId":"3","outputType":"mp4"},
+                   {"nodeId":"4","outputType":"txt","content":"hello"}],
+        "clientId":"c1","promptTips":"{\"node_errors\": {}}"})", t);
+    BOOST_TEST(!ec);
+    BOOST_TEST(t.id == "2013508786110730241");
+    BOOST_TEST(t.status == task_status::success);
+    BOOST_TEST(t.results.size() == 3u);
+    BOOST_TEST(t.results[1].url == "https://cdn/y.mp4");
+    BOOST_TEST(t.results[2].text.value_or("") == "hello");
+    BOOST_TEST(!t.results[0].text.has_value());
+    BOOST_TEST(t.usage.consume_coins.value_or("") == "17");
+    BOOST_TEST(!t.usage.consume_money.has_value());
+    BOOST_TEST(t.prompt_tips == R"({"node_errors": {}})");
+    BOOST_TEST(t.client_id == "c1");
+}
+
+BOOST_AUTO_TEST_CASE(numeric_ids_are_written_back_exactly) {
+    task t;
+    auto ec = decode(200, R"({"taskId":1877265245566922753,"status":"RUNNING","errorCode":0})", t);
+    BOOST_TEST(!ec);
+    BOOST_TEST(t.id == "1877265245566922753");  // a double would give ...2800
+    BOOST_TEST(t.error_code.empty());
+}
+
+BOOST_AUTO_TEST_CASE(failed_task_is_not_a_request_error) {
+    task t;
+    auto ec = decode(200, R"({"taskId":"1","status":"FAILED","errorCode":"1000","errorMessage":"unknown error",
+        "failedReason":{"node_id":"276","exception_type":"TypeError"}})", t);
+    BOOST_TEST(!ec);
+    BOOST_TEST(t.status == task_status::failed);
+    BOOST_TEST(t.error_code == "1000");
+    BOOST_TEST(t.failed_reason.at("exception_type").as_string() == "TypeError");
+}
+
+BOOST_AUTO_TEST_CASE(flat_error_maps_the_service_code) {
+    task t;
+    auto ec = decode(200, R"({"taskId":"","status":"","errorCode":"1002","errorMessage":"Invalid API Key"})", t);
+    BOOST_TEST(ec == errc::invalid_api_key);
+    BOOST_TEST(t.diag.server_code == "1002");
+    BOOST_TEST(t.diag.server_message == "Invalid API Key");
+    BOOST_TEST(t.diag.http_status == 200u);
+}
+
+BOOST_AUTO_TEST_CASE(legacy_envelope_errors_on_v2) {
+    task t;
+    BOOST_TEST(decode(200, R"({"code":421,"msg":"TASK_QUEUE_MAXED","data":null})", t) == errc::task_queue_maxed);
+    BOOST_TEST(t.diag.server_message == "TASK_QUEUE_MAXED");
+    task t2;
+    BOOST_TEST(decode(200, R"({"code":1,"msg":"webapp not exists"})", t2) == errc::general_failure);
+    task t3;
+    BOOST_TEST(decode(200, R"({"code":301,"message":"user not exist","data":null})", t3) == errc::params_invalid);
+    BOOST_TEST(t3.diag.server_message == "user not exist");
+    task t4;
+    BOOST_TEST(decode(200, R"({"code":7777,"msg":"new"})", t4).value() == 7777);
+    BOOST_TEST(t4.diag.server_code == "7777");
+}
+
+BOOST_AUTO_TEST_CASE(legacy_envelope_success_with_task) {
+    task t;
+    auto ec = decode(200, R"({"code":0,"msg":"success","data":{"taskId":"1910246754753896450","taskStatus":"QUEUED",
+        "clientId":"e8","promptTips":"{}","netWssUrl":null}})", t);
+    BOOST_TEST(!ec);
+    BOOST_TEST(t.id == "1910246754753896450");
+    BOOST_TEST(t.status == task_status::queued);
+}
+
+BOOST_AUTO_TEST_CASE(http_and_malformed_answers) {
+    task t;
+    BOOST_TEST(decode(502, "<html><body>502 Bad Gateway</body></html>", t) == errc::http_server_error);
+    BOOST_TEST(t.diag.http_status == 502u);
+    BOOST_TEST(t.diag.body_excerpt.find("Bad Gateway") != std::string::npos);
+    task t2;
+    BOOST_TEST(decode(503, "", t2) == errc::http_server_error);
+    task t3;
+    BOOST_TEST(decode(429, "slow down", t3) == errc::http_too_many_requests);
+    task t4;
+    BOOST_TEST(decode(200, R"({"taskId":"12","sta)", t4) == errc::protocol_error);
+    task t5;
+    BOOST_TEST(decode(200, R"([1,2])", t5) == errc::protocol_error);
+    task t6;
+    BOOST_TEST(decode(200, R"({"status":"RUNNING"})", t6) == errc::protocol_error);  // no taskId
+    task t7;
+    BOOST_TEST(decode(404, R"({"code":1001,"msg":"Invalid URL"})", t7) == errc::invalid_url);
+}
+
+BOOST_AUTO_TEST_CASE(run_body_keeps_json_types) {
+    run_options o;
+    o.instance_type = "plus";
+    o.use_personal_queue = false;
+    o.webhook_url = "https://example.com/hook";
+    o.workflow_json = R"({"3":{"class_type":"KSampler"}})";
+    o.add_metadata = true;
+    std::vector<node_input> in{{"6", "text", "a cat"}, {"3", "seed", 42}, {"3", "denoise", 0.5},
+                               {"7", "enabled", true}};
+    auto body = json::parse(encode_run_body(in, o, true)).as_object();
+    auto& list = body.at("nodeInfoList").as_array();
+    BOOST_TEST(list.size() == 4u);
+    BOOST_TEST(list[0].at("fieldValue").is_string());
+    BOOST_TEST(list[1].at("fieldValue").is_int64());
+    BOOST_TEST(list[2].at("fieldValue").is_double());
+    BOOST_TEST(list[3].at("fieldValue").is_bool());
+    BOOST_TEST(body.at("instanceType").as_string() == "plus");
+    BOOST_TEST(body.at("usePersonalQueue").is_bool());
+    BOOST_TEST(body.at("workflow").is_string());
+    BOOST_TEST(body.at("addMetadata").as_bool());
+    auto app_body = json::parse(encode_run_body(in, o, false)).as_object();
+    BOOST_TEST(!app_body.contains("workflow"));
+    auto bare = json::parse(encode_run_body(in, run_options{}, false)).as_object();
+    BOOST_TEST(bare.size() == 1u);
+    BOOST_TEST(encode_query_body("123") == R"({"taskId":"123"})");
+}
+
+BOOST_AUTO_TEST_CASE(ids_are_validated) {
+    BOOST_TEST(valid_id("1877265245566922753"));
+    BOOST_TEST(!valid_id(""));
+    BOOST_TEST(!valid_id("12/../x"));
+    BOOST_TEST(!valid_id("12\"}"));
+    BOOST_TEST(!valid_id(std::string(65, '1')));
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_forms) {
+    auto now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+    BOOST_TEST(parse_retry_after("120", now).value() == std::chrono::seconds(120));
+    BOOST_TEST(parse_retry_after(" 3 ", now).value() == std::chrono::seconds(3));
+    BOOST_TEST(parse_retry_after("Sun, 06 Nov 1994 08:49:47 GMT", now).value() == std::chrono::seconds(10));
+    BOOST_TEST(parse_retry_after("Sun, 06 Nov 1994 08:49:00 GMT", now).value() == duration::zero());
+    BOOST_TEST(!parse_retry_after("", now));
+    BOOST_TEST(!parse_retry_after("soon", now));
+    BOOST_TEST(!parse_retry_after("-5", now));
+}
+
+BOOST_AUTO_TEST_CASE(poll_delays_grow_to_the_cap_within_jitter) {
+    poll_policy p;
+    p.first_delay = std::chrono::seconds(1);
+    p.interval = std::chrono::seconds(2);
+    p.growth = 2.0;
+    p.cap = std::chrono::seconds(10);
+    p.jitter = 0.1;
+    BOOST_TEST(poll_delay(p, 0, 0.5).count() == duration(std::chrono::seconds(1)).count());
+    BOOST_TEST(poll_delay(p, 1, 0.5).count() == duration(std::chrono::seconds(2)).count());
+    BOOST_TEST(poll_delay(p, 2, 0.5).count() == duration(std::chrono::seconds(4)).count());
+    BOOST_TEST(poll_delay(p, 9, 0.5).count() == duration(std::chrono::seconds(10)).count());
+    BOOST_TEST(poll_delay(p, 9, 0.0) >= std::chrono::seconds(9));
+    BOOST_TEST(poll_delay(p, 9, 0.999) <= std::chrono::seconds(11));
+}
+
+BOOST_AUTO_TEST_CASE(backoff_is_full_jitter_and_capped) {
+    retry_policy p;
+    p.base_delay = std::chrono::milliseconds(100);
+    p.max_delay = std::chrono::seconds(1);
+    BOOST_TEST(backoff_delay(p, 1, 0.0).count() == 0);
+    BOOST_TEST(backoff_delay(p, 1, 0.999) < std::chrono::milliseconds(100));
+    BOOST_TEST(backoff_delay(p, 3, 0.999) < std::chrono::milliseconds(400));
+    BOOST_TEST(backoff_delay(p, 3, 0.999) > std::chrono::milliseconds(390));
+    BOOST_TEST(backoff_delay(p, 40, 0.999) <= std::chrono::seconds(1));
+}
+
+BOOST_AUTO_TEST_SUITE_END()

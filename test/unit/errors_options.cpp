@@ -1,0 +1,132 @@
+#include "detail/origin.hpp"
+
+#include "../print.hpp"
+#include <runninghub/error.hpp>
+#include <runninghub/options.hpp>
+
+#include <boost/asio/error.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+
+using namespace runninghub;
+
+BOOST_AUTO_TEST_SUITE(errors)
+
+BOOST_AUTO_TEST_CASE(every_service_code_has_a_name) {
+    for (int code : {1, 301, 380, 401, 412, 415, 416, 421, 423, 433, 435, 436, 500, 801, 802, 803, 804, 805, 806, 807,
+                     808, 809, 810, 811, 812, 813, 814, 901, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008,
+                     1009, 1010, 1011, 1012, 1013, 1014, 1015, 1101, 1501, 1504, 1505, 1520}) {
+        error_code ec(code, category());
+        BOOST_TEST(ec.message().find("service error") == std::string::npos, "code " << code);
+    }
+    BOOST_TEST(error_code(4242, category()).message() == "service error 4242");
+    BOOST_TEST(std::string(category().name()) == "runninghub");
+}
+
+BOOST_AUTO_TEST_CASE(retryable_and_backpressure) {
+    for (auto e : {errc::task_queue_maxed, errc::task_instance_maxed, errc::rate_limit_exceeded,
+                   errc::service_unavailable, errc::system_busy, errc::http_too_many_requests}) {
+        BOOST_TEST(is_backpressure(e));
+        BOOST_TEST(is_retryable(e));
+    }
+    for (auto e : {errc::http_server_error, errc::read_timeout, errc::connect_timeout, errc::protocol_error})
+        BOOST_TEST(is_retryable(e));
+    for (auto e : {errc::invalid_api_key, errc::apikey_unauthorized, errc::webapp_not_exists, errc::task_failed,
+                   errc::submit_outcome_unknown, errc::wallet_insufficient, errc::content_verification_failed,
+                   errc::invalid_options}) {
+        BOOST_TEST(!is_retryable(e));
+        BOOST_TEST(!is_backpressure(e));
+    }
+    BOOST_TEST(is_retryable(boost::asio::error::connection_refused));
+    BOOST_TEST(is_retryable(boost::asio::error::connection_reset));
+    BOOST_TEST(!is_retryable(boost::asio::error::operation_aborted));
+    BOOST_TEST(!is_retryable(error_code{}));
+}
+
+BOOST_AUTO_TEST_CASE(diagnostics_text) {
+    diagnostics d;
+    d.endpoint = "POST /openapi/v2/query";
+    d.http_status = 502;
+    d.server_message = "bad";
+    auto s = d.to_string();
+    BOOST_TEST(s.find("POST /openapi/v2/query") != std::string::npos);
+    BOOST_TEST(s.find("HTTP 502") != std::string::npos);
+    error e(make_error_code(errc::http_server_error), d);
+    BOOST_TEST(std::string(e.what()).find("HTTP 502") != std::string::npos);
+    BOOST_TEST(e.code() == errc::http_server_error);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(options)
+
+BOOST_AUTO_TEST_CASE(origins) {
+    detail::origin o;
+    BOOST_TEST(!detail::parse_origin("https://www.runninghub.cn", o));
+    BOOST_TEST(o.tls);
+    BOOST_TEST(o.host == "www.runninghub.cn");
+    BOOST_TEST(o.port == "443");
+    BOOST_TEST(o.host_header() == "www.runninghub.cn");
+    BOOST_TEST(!detail::parse_origin("http://127.0.0.1:8080/proxy/", o));
+    BOOST_TEST(!o.tls);
+    BOOST_TEST(o.port == "8080");
+    BOOST_TEST(o.path_prefix == "/proxy");
+    BOOST_TEST(o.host_header() == "127.0.0.1:8080");
+    BOOST_TEST(o.host_is_ip());
+    BOOST_TEST(!detail::parse_origin("https://[::1]:9443", o));
+    BOOST_TEST(o.host == "::1");
+    BOOST_TEST(o.host_header() == "[::1]:9443");
+    std::string why;
+    BOOST_TEST(detail::parse_origin("ftp://x", o, &why) == errc::invalid_base_url);
+    BOOST_TEST(why.find("scheme") != std::string::npos);
+    BOOST_TEST(detail::parse_origin("www.runninghub.cn", o) == errc::invalid_base_url);
+    BOOST_TEST(detail::parse_origin("https://", o) == errc::invalid_base_url);
+    BOOST_TEST(detail::parse_origin("https://user:pw@host", o) == errc::invalid_base_url);
+    BOOST_TEST(detail::parse_origin("https://host/?q=1", o) == errc::invalid_base_url);
+}
+
+BOOST_AUTO_TEST_CASE(validation_names_the_problem) {
+    client_options o;
+    std::string why;
+    BOOST_TEST(o.validate(&why) == errc::missing_api_key);
+    o.api_key = "0123456789abcdef0123456789abcdef";
+    BOOST_TEST(!o.validate());
+    o.base_url = "nonsense";
+    BOOST_TEST(o.validate(&why) == errc::invalid_base_url);
+    BOOST_TEST(why.find("nonsense") != std::string::npos);
+    o.base_url = "https://www.runninghub.ai";
+    o.pool.max_connections = 0;
+    BOOST_TEST(o.validate(&why) == errc::invalid_options);
+    BOOST_TEST(why.find("max_connections") != std::string::npos);
+    o.pool.max_connections = 4;
+    o.poll.jitter = 2;
+    BOOST_TEST(o.validate(&why) == errc::invalid_options);
+    o.poll.jitter = 0.1;
+    o.ca_file = "/nonexistent/ca.pem";
+    BOOST_TEST(o.validate(&why) == errc::invalid_options);
+    BOOST_TEST(why.find("/nonexistent/ca.pem") != std::string::npos);
+    o.ca_file.clear();
+    o.api_key = "bad key";
+    BOOST_TEST(o.validate(&why) == errc::invalid_options);
+    BOOST_TEST(why.find("bad key") == std::string::npos);  // the key is never echoed
+}
+
+BOOST_AUTO_TEST_CASE(from_env) {
+    ::unsetenv("RUNNINGHUB_API_KEY");
+    BOOST_CHECK_EXCEPTION(client_options::from_env(), error,
+                          [](const error& e) { return e.code() == errc::missing_api_key; });
+    ::setenv("RUNNINGHUB_API_KEY", "0123456789abcdef0123456789abcdef", 1);
+    ::setenv("RUNNINGHUB_BASE_URL", "https://www.runninghub.ai", 1);
+    auto o = client_options::from_env();
+    BOOST_TEST(o.base_url == "https://www.runninghub.ai");
+    ::setenv("RUNNINGHUB_BASE_URL", "ht!tp://bad", 1);
+    BOOST_CHECK_EXCEPTION(client_options::from_env(), error, [](const error& e) {
+        return e.code() == errc::invalid_base_url &&
+               std::string(e.what()).find("0123456789abcdef0123456789abcdef") == std::string::npos;
+    });
+    ::unsetenv("RUNNINGHUB_BASE_URL");
+    ::unsetenv("RUNNINGHUB_API_KEY");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
