@@ -20,5 +20,5 @@ fi
 
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
-      -DRUNNINGHUB_SANITIZE="${RUNNINGHUB_SANITIZE:-}" >/dev/null
+      -DRUNNINGHUB_SANITIZE="${RUNNINGHUB_SANITIZE:-}" -DRUNNINGHUB_BUILD_TESTS=ON -DRUNNINGHUB_BUILD_TOOLS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"

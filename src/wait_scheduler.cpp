@@ -118,8 +118,14 @@ void wait_scheduler::pump() {
 }
 
 void wait_scheduler::arm() {
-    if (heap_.empty() || shut_)
+    if (heap_.empty() || shut_) {
+        // Nothing to poll: no timer may keep the io_context running.
+        if (armed_ != time_point::max()) {
+            armed_ = time_point::max();
+            timer_.cancel();
+        }
         return;
+    }
     time_point due = heap_.front()->due;
     if (due <= clock::now() && inflight_.size() >= owner_.opts.max_concurrent_polls)
         return;  // a query's completion pumps again
@@ -222,6 +228,8 @@ void wait_scheduler::finish(wait_record* r, error_code ec, task t) {
     --pending_;
     ++completed_;
     maybe_delete(r);
+    if (heap_.empty())
+        arm();
     deliver(owner_.ex, std::move(h), ec, std::move(t));
 }
 
