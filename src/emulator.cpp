@@ -80,7 +80,7 @@ struct emulator::impl {
             ctx.use_private_key(asio::buffer(cert.key_pem), ssl::context::pem);
             SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
         }
-        tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
+        tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), opts.port);
         acceptor.open(ep.protocol());
         acceptor.set_option(asio::socket_base::reuse_address(true));
         acceptor.bind(ep);

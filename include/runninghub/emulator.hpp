@@ -42,6 +42,7 @@ struct fault {
 
 struct emulator_options {
     bool tls = true;
+    unsigned short port = 0;                     // 0: an ephemeral port
     std::string certificate_name = "127.0.0.1";  // the server certificate's SAN (IP or DNS name)
     std::vector<std::string> api_keys = {"0123456789abcdef0123456789abcdef"};
     std::vector<std::string> ai_apps = {"1877265245566922753"};
@@ -70,7 +71,8 @@ class emulator {
 public:
     static constexpr const char* default_api_key = "0123456789abcdef0123456789abcdef";
 
-    /// Binds 127.0.0.1:0 and starts serving before returning. Throws on failure.
+    /// Binds 127.0.0.1 (options.port, default ephemeral) and starts serving
+    /// before returning. Throws on failure.
     explicit emulator(emulator_options opts = {});
     ~emulator();
     emulator(const emulator&) = delete;

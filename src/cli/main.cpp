@@ -11,11 +11,13 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -37,6 +39,8 @@ const char* usage_text =
     "  run   (--app ID | --workflow ID) [--input NODE:FIELD=VALUE]...   submit one task, print its id\n"
     "  query TASK_ID                                                   print the task once\n"
     "  wait  TASK_ID [--timeout SECONDS]                               poll until the task ends\n"
+    "  emulator [--port P] [--threads N] [--plain] [--ca-out FILE] [--url-out FILE]\n"
+    "        serve the RunningHub emulator on 127.0.0.1 until interrupted\n"
     "Environment: RUNNINGHUB_API_KEY (unset: an embedded emulator is used), RUNNINGHUB_BASE_URL,\n"
     "RUNNINGHUB_CA_FILE. --input values are JSON when they parse as JSON, else strings.\n";
 
@@ -48,6 +52,10 @@ struct args {
     std::string app, workflow;
     std::vector<rh::node_input> inputs;
     double timeout_s = 1800;
+    unsigned short port = 0;
+    unsigned threads = 1;
+    bool plain = false;
+    std::string ca_out, url_out;
 };
 
 std::size_t to_count(const std::string& flag, const std::string& v) {
@@ -91,6 +99,11 @@ args parse_args(int argc, char** argv) {
         else if (s == "--app") a.app = value();
         else if (s == "--workflow") a.workflow = value();
         else if (s == "--input") a.inputs.push_back(parse_input(value()));
+        else if (s == "--port") a.port = static_cast<unsigned short>(to_count(s, value()));
+        else if (s == "--threads") a.threads = static_cast<unsigned>(to_count(s, value()));
+        else if (s == "--plain") a.plain = true;
+        else if (s == "--ca-out") a.ca_out = value();
+        else if (s == "--url-out") a.url_out = value();
         else if (s == "--timeout") {
             auto v = value();
             char* end = nullptr;
@@ -116,10 +129,14 @@ target make_target(const args& a) {
     target t;
     if (std::getenv("RUNNINGHUB_API_KEY")) {
         t.opts = rh::client_options::from_env();
-        if (a.app.empty() && a.workflow.empty() && (a.command == "batch" || a.command == "run"))
-            throw usage_error("with RUNNINGHUB_API_KEY set, give --app ID or --workflow ID and its --input values");
         t.app = a.app;
         t.workflow = a.workflow;
+        if (t.app.empty() && t.workflow.empty())
+            if (const char* id = std::getenv("RUNNINGHUB_APP_ID"); id && *id)
+                t.app = id;
+        if (t.app.empty() && t.workflow.empty() && (a.command == "batch" || a.command == "run"))
+            throw usage_error("with RUNNINGHUB_API_KEY set, give --app ID (or RUNNINGHUB_APP_ID) or --workflow ID, "
+                              "and its --input values");
         t.inputs = a.inputs;
     } else {
         rh::emulator_options eo;
@@ -238,6 +255,33 @@ int batch(const args& a) {
     return succeeded + failures.size() > 0 && succeeded > 0 ? 0 : 1;
 }
 
+int serve_emulator(const args& a) {
+    rh::emulator_options eo;
+    eo.port = a.port;
+    eo.threads = a.threads;
+    eo.tls = !a.plain;
+    rh::emulator emu(eo);
+    auto write = [](const std::string& path, const std::string& text) {
+        std::ofstream f(path);
+        f << text;
+        if (!f)
+            throw std::runtime_error("cannot write " + path);
+    };
+    if (!a.ca_out.empty())
+        write(a.ca_out, emu.ca_pem());
+    if (!a.url_out.empty())
+        write(a.url_out, emu.base_url() + "\n");
+    std::cout << "emulator at " << emu.base_url() << " (API key " << rh::emulator::default_api_key << ")"
+              << std::endl;
+    asio::io_context io;
+    asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([](rh::error_code, int) {});
+    io.run();
+    auto c = emu.counters();
+    std::cout << "emulator: " << c.total_requests() << " requests, " << c.tasks_created << " tasks\n";
+    return 0;
+}
+
 int single(const args& a) {
     auto t = make_target(a);
     asio::io_context io;
@@ -282,6 +326,8 @@ int main(int argc, char** argv) {
             return batch(a);
         if (a.command == "run" || a.command == "query" || a.command == "wait")
             return single(a);
+        if (a.command == "emulator")
+            return serve_emulator(a);
         if (a.command == "help" || a.command == "--help" || a.command == "-h") {
             std::cout << usage_text;
             return 0;
