@@ -31,10 +31,14 @@ detail::origin origin_of(const client_options& o) {
 // Runs an internal coroutine for a public operation: the handler's
 // cancellation slot reaches the coroutine, the result goes to the handler.
 void launch(const std::shared_ptr<client::impl>& self, asio::awaitable<detail::outcome> op, client::task_handler h) {
+    // co_spawn completes through the handler's own executor and cancellation
+    // slot, so the handler can be called directly.
     auto slot = asio::get_associated_cancellation_slot(h);
+    auto hex = asio::get_associated_executor(h, self->ex);
     asio::co_spawn(self->ex, std::move(op),
                    asio::bind_cancellation_slot(
-                       slot, [ex = self->ex, h = std::move(h)](std::exception_ptr ep, detail::outcome o) mutable {
+                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep,
+                                                                          detail::outcome o) mutable {
                            if (ep) {
                                try {
                                    std::rethrow_exception(ep);
@@ -42,8 +46,8 @@ void launch(const std::shared_ptr<client::impl>& self, asio::awaitable<detail::o
                                    o.ec = e.code();
                                }
                            }
-                           detail::deliver(ex, std::move(h), o.ec, std::move(o.t));
-                       }));
+                           std::move(h)(o.ec, std::move(o.t));
+                       })));
 }
 
 void fail_now(const std::shared_ptr<client::impl>& self, client::task_handler h, errc e, std::string why) {
@@ -79,7 +83,7 @@ asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vec
     detail::outcome r;
     r.t.diag.endpoint = "POST " + path;
     detail::http_request req;
-    req.target = std::move(path);
+    req.target = path;
     req.body = detail::encode_run_body(inputs, ro, workflow);
     auto res = co_await http.request(base, req, clock::now() + opts.timeout.request);
     if (res.ec) {

@@ -13,6 +13,8 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
+#include <charconv>
 #include <deque>
 #include <map>
 #include <sys/socket.h>
@@ -34,6 +36,7 @@ struct connection {
     connection(asio::any_io_executor ex, ssl::context& ctx) : stream(ex, ctx) {}
     ssl::stream<beast::tcp_stream> stream;
     beast::flat_buffer buffer;
+    std::string head;  // the request head being written
     std::size_t requests = 0;
     time_point idle_since{};
     bool session_saved = false;
@@ -49,12 +52,13 @@ struct waiter {
 };
 
 struct pool {
-    explicit pool(origin o) : where(std::move(o)) {}
+    explicit pool(origin o) : where(std::move(o)), host_header(where.host_header()) {}
     ~pool() {
         if (session)
             SSL_SESSION_free(session);
     }
     origin where;
+    std::string host_header;
     std::vector<std::unique_ptr<connection>> idle;  // back: most recently used
     std::size_t open = 0;                            // idle + lent + being opened
     std::deque<waiter*> waiters;
@@ -113,10 +117,13 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     }
 
     pool& pool_for(const origin& o) {
+        if (last_pool_ && last_pool_->where == o)
+            return *last_pool_;
         auto key = o.key();
         auto it = pools_.find(key);
         if (it == pools_.end())
             it = pools_.emplace(key, std::make_unique<pool>(o)).first;
+        last_pool_ = it->second.get();
         return *it->second;
     }
 
@@ -333,20 +340,25 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     template <class Stream>
     asio::awaitable<void> exchange_on(Stream& s, pool& p, connection& c, const http_request& req,
                                       time_point deadline, http_response& out, bool& got_bytes, bool& keep_alive) {
-        http::request<http::span_body<const char>> rq{req.post ? http::verb::post : http::verb::get,
-                                                      p.where.path_prefix + req.target, 11};
-        rq.set(http::field::host, p.where.host_header());
-        rq.set(http::field::user_agent, "runninghub-cpp/0.1");
-        rq.set(http::field::authorization, bearer_);
-        rq.set(http::field::accept, "application/json");
+        // The request head is written by hand into a buffer the connection
+        // reuses: no per-request header allocations.
+        auto& head = c.head;
+        head.clear();
+        head.append(req.post ? "POST " : "GET ").append(p.where.path_prefix).append(req.target);
+        head.append(" HTTP/1.1\r\nHost: ").append(p.host_header);
+        head.append("\r\nUser-Agent: runninghub-cpp/0.1\r\nAccept: application/json\r\nAuthorization: ");
+        head.append(bearer_);
         if (req.post) {
-            rq.set(http::field::content_type, req.content_type);
-            rq.body() = {req.body.data(), req.body.size()};
+            char len[24];
+            auto [end, ec] = std::to_chars(len, len + sizeof len, req.body.size());
+            head.append("\r\nContent-Type: ").append(req.content_type);
+            head.append("\r\nContent-Length: ").append(len, end);
         }
-        rq.prepare_payload();
+        head.append("\r\n\r\n");
+        std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(req.body)};
 
         c.tcp().expires_at(phase_expiry(deadline, timeouts_.write));
-        auto [wec, wn] = co_await http::async_write(s, rq, use_tuple);
+        auto [wec, wn] = co_await asio::async_write(s, buffers, use_tuple);
         if (wec) {
             out.ec = wec == beast::error::timeout ? make_error_code(errc::write_timeout) : wec;
             co_return;
@@ -472,6 +484,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     logger log_;
     std::string bearer_;
     std::map<std::string, std::unique_ptr<pool>> pools_;
+    pool* last_pool_ = nullptr;
     pool_stats stats_;
     bool shut_ = false;
 };

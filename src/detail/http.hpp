@@ -20,7 +20,7 @@ namespace runninghub::detail {
 
 struct http_request {
     bool post = true;                 // POST, else GET
-    std::string target;               // path and query, without the origin's prefix
+    std::string_view target;          // path and query, without the origin's prefix; outlives the call
     std::string body;
     std::string_view content_type = "application/json";
     bool idempotent = false;          // may be repeated after the request went out
