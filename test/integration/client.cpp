@@ -71,6 +71,27 @@ BOOST_AUTO_TEST_CASE(idle_connections_expire) {
     });
 }
 
+BOOST_AUTO_TEST_CASE(connection_closed_by_the_server_while_idle_is_not_used) {
+    auto eo = fast_emulator();
+    eo.keep_alive_idle = 100ms;  // the server closes idle connections first
+    rh::emulator emu(eo);
+    asio::io_context io;
+    auto opts = fast_client(emu);
+    opts.pool.idle_timeout = 10s;
+    rh::client c(io.get_executor(), opts);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        co_await c.run(app, some_inputs());
+        co_await sleep_for(400ms);
+        auto [ec, t] = co_await c.run(app, some_inputs(), {}, tuple_token);
+        BOOST_TEST(!ec, ec.message());  // a submit: it must not have gone out on the dead connection
+        auto s = c.stats();
+        BOOST_TEST(s.pool.opened == 2u);
+        BOOST_TEST(s.pool.closed_by_peer == 1u);
+        BOOST_TEST(s.submits_unknown == 0u);
+    });
+}
+
 BOOST_AUTO_TEST_CASE(stale_keep_alive_query_repeated_once) {
     rh::emulator emu(fast_emulator());
     asio::io_context io;
