@@ -8,6 +8,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace asio = boost::asio;
@@ -71,61 +72,171 @@ void deliver(const asio::any_io_executor& ex, client::task_handler h, error_code
 
 client::impl::impl(asio::any_io_executor e, client_options o)
     : ex(std::move(e)), opts(checked(std::move(o))), log(opts.logger, opts.log_threshold, opts.api_key),
-      base(origin_of(opts)), http(ex, opts, log), rng(std::random_device{}()), waits(*this) {}
+      base(origin_of(opts)), http(ex, opts, log), rng(std::random_device{}()),
+      gate(ex, opts.throttle.max_in_flight_tasks), limiter(opts.throttle.requests_per_second, opts.throttle.burst),
+      budget(opts.retry.budget_tokens, opts.retry.budget_refill), waits(*this) {}
 
 void client::impl::shutdown() {
     waits.shutdown();
+    gate.shutdown();
     http.shutdown();
 }
 
-asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vector<node_input> inputs,
-                                                      run_options ro, bool workflow) {
+asio::awaitable<error_code> client::impl::sleep(duration d) {
+    asio::steady_timer timer(ex, d);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return ec;
+}
+
+asio::awaitable<error_code> client::impl::pace() {
+    auto d = limiter.reserve(clock::now());
+    if (d <= duration::zero())
+        co_return error_code{};
+    co_return co_await sleep(d);
+}
+
+bool client::impl::may_retry(const detail::outcome& o, const retry_policy& p, unsigned attempt) {
+    if (attempt >= p.max_attempts)
+        return false;
+    if (!budget.try_spend()) {
+        ++counters.retries.budget_exhausted;
+        return false;
+    }
+    auto& r = counters.retries;
+    const auto& ec = o.ec;
+    if (is_backpressure(ec))
+        ++r.backpressure;
+    else if (ec == errc::protocol_error)
+        ++r.protocol;
+    else if (ec == errc::http_server_error || ec == errc::server_unknown_error || ec == errc::unknown_error ||
+             ec == errc::internal_server_error || ec == errc::upstream_exception || ec == errc::apikey_upload_failed)
+        ++r.server_error;
+    else if (ec == errc::resolve_timeout || ec == errc::connect_timeout || ec == errc::tls_handshake_timeout ||
+             ec == errc::write_timeout || ec == errc::read_timeout || ec == errc::pool_wait_timeout)
+        ++r.timeout;
+    else
+        ++r.transport;
+    return true;
+}
+
+duration client::impl::retry_delay(const retry_policy& p, unsigned attempt, const detail::outcome& o) {
+    auto d = detail::backoff_delay(p, attempt, uniform());
+    if (o.retry_after >= duration::zero())
+        d = std::max(d, std::min(o.retry_after, p.max_retry_after));
+    return d;
+}
+
+void client::impl::task_ended(const std::string& id) {
+    if (!slot_tasks.empty() && slot_tasks.erase(id))
+        gate.release();
+}
+
+asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req) {
     detail::outcome r;
-    r.t.diag.endpoint = "POST " + path;
-    detail::http_request req;
-    req.target = path;
-    req.body = detail::encode_run_body(inputs, ro, workflow);
+    r.t.diag.endpoint = "POST " + std::string(req.target);
+    if (auto ec = co_await pace()) {
+        r.ec = ec;
+        co_return r;
+    }
     auto res = co_await http.request(base, req, clock::now() + opts.timeout.request);
+    r.sent = res.request_written;
     if (res.ec) {
         if (res.request_written && res.ec != asio::error::operation_aborted) {
-            // Sent, no answer: the task may exist. Never repeat it here.
+            // Sent, no answer: the task may exist. Never repeat it.
             r.t.diag.cause = res.ec;
             r.ec = make_error_code(errc::submit_outcome_unknown);
-            ++counters.submits_unknown;
         } else {
             r.ec = res.ec;
             r.t.diag.server_message = res.detail;
-            if (!res.request_written)
-                ++counters.submits_rejected;
         }
         co_return r;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
-    if (r.ec && (r.ec == errc::protocol_error || r.ec == errc::http_server_error ||
-                 r.ec == errc::http_unexpected_status)) {
+    if (r.ec == errc::protocol_error || r.ec == errc::http_server_error || r.ec == errc::http_unexpected_status) {
         // An answer we cannot read (5xx, malformed JSON): the task may exist.
         r.t.diag.cause = r.ec;
         r.ec = make_error_code(errc::submit_outcome_unknown);
-        ++counters.submits_unknown;
-        co_return r;
-    }
-    if (r.ec) {
-        ++counters.submits_rejected;
+    } else if (r.ec) {
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
             r.retry_after = *ra;
-        co_return r;
-    }
-    ++counters.submits_accepted;
-    if (r.t.status == task_status::failed) {
-        r.t.diag.server_code = r.t.error_code;
-        r.t.diag.server_message = r.t.error_message.empty() ? r.t.prompt_tips : r.t.error_message;
-        r.ec = make_error_code(errc::task_failed);
     }
     co_return r;
 }
 
+asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vector<node_input> inputs,
+                                                      run_options ro, bool workflow) {
+    auto self = shared_from_this();
+    detail::http_request req;
+    req.target = path;
+    req.body = detail::encode_run_body(inputs, ro, workflow);
+
+    // A gate slot held by this submission; given back unless the task takes it.
+    struct slot_guard {
+        client::impl* owner;
+        bool held = false;
+        void release() {
+            if (std::exchange(held, false))
+                owner->gate.release();
+        }
+        ~slot_guard() { release(); }
+    } slot{this};
+
+    detail::outcome r;
+    for (unsigned attempt = 1;; ++attempt) {
+        if (gate.enabled() && !slot.held) {
+            if (auto ec = co_await gate.acquire()) {
+                r = {};
+                r.ec = ec;
+                r.t.diag.endpoint = "POST " + path;
+                co_return r;
+            }
+            slot.held = true;
+        }
+        r = co_await submit_once(req);
+        if (!r.ec) {
+            ++counters.submits_accepted;
+            budget.on_success();
+            gate.on_accepted();
+            if (r.t.status == task_status::failed) {
+                r.t.diag.server_code = r.t.error_code;
+                r.t.diag.server_message = r.t.error_message.empty() ? r.t.prompt_tips : r.t.error_message;
+                r.ec = make_error_code(errc::task_failed);
+            } else if (slot.held && !is_terminal(r.t.status)) {
+                slot_tasks.insert(r.t.id);  // the task holds the slot until the client sees it end
+                slot.held = false;
+            }
+            co_return r;
+        }
+        if (r.ec == errc::task_queue_maxed)
+            gate.on_queue_maxed("421 TASK_QUEUE_MAXED with " + std::to_string(gate.stats().in_flight) +
+                                " submissions in flight");
+        if (r.ec == asio::error::operation_aborted || r.ec == errc::client_shut_down)
+            co_return r;
+        // Repeat only what certainly created no task.
+        bool not_created = r.sent ? is_backpressure(r.ec) : is_retryable(r.ec);
+        if (!not_created || !may_retry(r, opts.retry.submit, attempt)) {
+            r.ec == errc::submit_outcome_unknown ? ++counters.submits_unknown : ++counters.submits_rejected;
+            co_return r;
+        }
+        ++counters.submit_retries;
+        if (log.enabled(log_level::info))
+            log(log_level::info, "submit " + path + ": " + r.ec.message() + "; repeating (attempt " +
+                                     std::to_string(attempt + 1) + ")");
+        slot.release();  // others may use the slot during the backoff
+        if (auto ec = co_await sleep(retry_delay(opts.retry.submit, attempt, r))) {
+            r = {};
+            r.ec = ec;
+            co_return r;
+        }
+    }
+}
+
 asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, time_point deadline) {
     detail::outcome r;
+    if (auto ec = co_await pace()) {
+        r.ec = ec;
+        co_return r;
+    }
     detail::http_request req;
     req.target = "/openapi/v2/query";
     req.body = detail::encode_query_body(id);
@@ -143,7 +254,11 @@ asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, t
         r.t.diag.endpoint = "POST /openapi/v2/query";
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
             r.retry_after = *ra;
+        co_return r;
     }
+    budget.on_success();
+    if (is_terminal(r.t.status))
+        task_ended(r.t.id);
     co_return r;
 }
 
@@ -151,15 +266,10 @@ asio::awaitable<detail::outcome> client::impl::do_query(std::string id) {
     auto self = shared_from_this();
     for (unsigned attempt = 1;; ++attempt) {
         auto r = co_await query_once(id, clock::now() + opts.timeout.request);
-        if (!r.ec || !is_retryable(r.ec) || attempt >= opts.retry.max_attempts)
+        if (!r.ec || !is_retryable(r.ec) || !may_retry(r, opts.retry.query, attempt))
             co_return r;
         ++counters.query_retries;
-        auto delay = detail::backoff_delay(opts.retry, attempt, uniform());
-        if (r.retry_after >= duration::zero())
-            delay = std::min(std::max(delay, r.retry_after), opts.retry.max_delay);
-        asio::steady_timer timer(ex, delay);
-        auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-        if (ec)
+        if (auto ec = co_await sleep(retry_delay(opts.retry.query, attempt, r)))
             co_return detail::outcome{ec, {}, {}};
     }
 }
@@ -186,6 +296,7 @@ client_stats client::stats() const {
     client_stats s = impl_->counters;
     s.pool = impl_->http.stats();
     s.waits_pending = impl_->waits.pending();
+    s.throttle = impl_->gate.stats();
     s.waits_completed = impl_->waits.completed();
     return s;
 }

@@ -110,8 +110,15 @@ error_code client_options::validate(std::string* why) const {
         return fail(errc::invalid_options, "poll policy: interval must be positive, first_delay not negative, cap >= interval");
     if (!(poll.growth >= 1.0) || !(poll.jitter >= 0.0 && poll.jitter <= 1.0))
         return fail(errc::invalid_options, "poll policy: growth must be >= 1 and jitter within 0..1");
-    if (retry.max_attempts == 0 || retry.base_delay < duration::zero() || retry.max_delay < retry.base_delay)
-        return fail(errc::invalid_options, "retry policy: max_attempts >= 1 and 0 <= base_delay <= max_delay");
+    for (auto* rp : {&retry.query, &retry.submit})
+        if (rp->max_attempts == 0 || rp->base_delay < duration::zero() || rp->max_delay < rp->base_delay ||
+            rp->max_retry_after < duration::zero())
+            return fail(errc::invalid_options,
+                        "retry policy: max_attempts >= 1, 0 <= base_delay <= max_delay, max_retry_after >= 0");
+    if (!(retry.budget_tokens >= 0) || !(retry.budget_refill >= 0))
+        return fail(errc::invalid_options, "retry budget: budget_tokens and budget_refill must not be negative");
+    if (!(throttle.requests_per_second >= 0) || (throttle.requests_per_second > 0 && throttle.burst == 0))
+        return fail(errc::invalid_options, "throttle: requests_per_second >= 0, and burst >= 1 when it is set");
     if (max_concurrent_polls == 0)
         return fail(errc::invalid_options, "max_concurrent_polls must be at least 1");
     if (!ca_file.empty()) {

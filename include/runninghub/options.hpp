@@ -48,12 +48,43 @@ struct poll_policy {
     unsigned max_poll_errors = 5;  // consecutive transient query failures tolerated
 };
 
-/// Repeats of idempotent calls (query) on transient faults: full-jitter
-/// exponential backoff. Submits are never repeated after the request went out.
+/// Repeats of one kind of call: full-jitter exponential backoff, capped;
+/// a server's Retry-After (seconds or HTTP-date) is honoured up to
+/// max_retry_after.
 struct retry_policy {
     unsigned max_attempts = 4;  // including the first
     duration base_delay = 200ms;
     duration max_delay = 10s;
+    duration max_retry_after = 60s;
+};
+
+/// What is repeated, and how much. Queries are repeated on transport faults,
+/// timeouts, 429, 5xx and back-pressure codes. A submit (run) is repeated only
+/// when the task was certainly not created: the request was not completely
+/// written (connection refused, connect or TLS failure, no pooled connection),
+/// or the service answered 421, 415, 1003, 1010, 1011, 1520 or HTTP 429.
+/// Once a submit went out without a valid answer it is never repeated
+/// (errc::submit_outcome_unknown).
+struct retry_options {
+    retry_policy query{4, 200ms, 10s, 60s};
+    retry_policy submit{6, 2s, 30s, 120s};
+    /// Client-wide budget: each repeat costs one token, each successful
+    /// request earns `budget_refill`; with no token left, errors are returned
+    /// at once, so an outage does not become a retry storm.
+    double budget_tokens = 20;
+    double budget_refill = 0.1;
+};
+
+/// Client-side throttling.
+struct throttle_options {
+    /// The account's concurrency: submissions beyond it wait in a FIFO queue
+    /// inside the client. A slot frees when the client sees the task end
+    /// (wait or query). A 421 while under the limit halves the window; each
+    /// accepted submit grows it back (additive) up to this maximum. 0: off.
+    std::size_t max_in_flight_tasks = 0;
+    /// Requests per second for all calls of the client (token bucket); 0: off.
+    double requests_per_second = 0;
+    std::size_t burst = 10;
 };
 
 enum class log_level { debug, info, warning, error };
@@ -72,7 +103,8 @@ struct client_options {
     timeouts timeout;
     pool_options pool;
     poll_policy poll;
-    retry_policy retry;
+    retry_options retry;
+    throttle_options throttle;
     std::size_t max_concurrent_polls = 256;  // queries in flight for all waits together
 
     log_function logger;  // silent when empty

@@ -1,7 +1,9 @@
 #pragma once
 // Counters readable at any time (client::stats()).
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace runninghub {
 
@@ -25,13 +27,37 @@ struct pool_stats {
     std::uint64_t waiters_peak = 0;
 };
 
+/// Repeats by cause (queries and submits together).
+struct retry_stats {
+    std::uint64_t transport = 0;      // connection refused/reset/dropped, TLS, DNS
+    std::uint64_t timeout = 0;        // a phase or the pool wait timed out
+    std::uint64_t backpressure = 0;   // 421, 415, 1003, 1010, 1011, 1520, HTTP 429
+    std::uint64_t server_error = 0;   // HTTP 5xx, 500/1000/1005/1012
+    std::uint64_t protocol = 0;       // malformed answer
+    std::uint64_t budget_exhausted = 0;  // repeats refused by the retry budget
+};
+
+/// The submit gate (throttle_options).
+struct throttle_stats {
+    std::size_t max = 0;           // configured max_in_flight_tasks (0: off)
+    double window = 0;             // current window, <= max
+    std::size_t in_flight = 0;     // tasks holding a slot
+    std::size_t queued = 0;        // submissions waiting for a slot
+    std::size_t queued_peak = 0;
+    std::uint64_t shrinks = 0;     // 421s that shrank the window
+    std::string last_reason;       // why the window last shrank
+};
+
 struct client_stats {
     pool_stats pool;
+    retry_stats retries;
+    throttle_stats throttle;
     std::uint64_t submits_accepted = 0;
     std::uint64_t submits_rejected = 0;     // the service answered an error: no task
     std::uint64_t submits_unknown = 0;      // submit_outcome_unknown
     std::uint64_t queries = 0;              // query requests sent (by query() and wait())
     std::uint64_t query_retries = 0;
+    std::uint64_t submit_retries = 0;
     std::uint64_t waits_pending = 0;
     std::uint64_t waits_completed = 0;
 };

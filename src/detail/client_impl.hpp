@@ -4,6 +4,7 @@
 #include "http.hpp"
 #include "log.hpp"
 #include "origin.hpp"
+#include "throttle.hpp"
 
 #include <runninghub/client.hpp>
 
@@ -11,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <random>
+#include <unordered_set>
 
 namespace runninghub {
 namespace detail {
@@ -20,6 +22,7 @@ struct outcome {
     error_code ec;
     task t;
     duration retry_after{-1};  // from Retry-After, when the server sent one
+    bool sent = false;         // the request was completely written
 };
 
 /// A pending wait: a compact record on a shared timer, not a coroutine.
@@ -87,8 +90,18 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
     boost::asio::awaitable<detail::outcome> do_run(std::string path, std::vector<node_input> inputs, run_options opts,
                                                    bool workflow);
+    boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
+
+    /// Waits for the request-rate limiter; an error when cancelled.
+    boost::asio::awaitable<error_code> pace();
+    boost::asio::awaitable<error_code> sleep(duration d);
+    /// Whether to repeat after `o` failed: budget and cause are accounted.
+    bool may_retry(const detail::outcome& o, const retry_policy& p, unsigned attempt);
+    duration retry_delay(const retry_policy& p, unsigned attempt, const detail::outcome& o);
+    /// The client saw a task end: the slot it held in the submit gate frees.
+    void task_ended(const std::string& id);
 
     double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
     void shutdown();
@@ -100,6 +113,10 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     detail::http_client http;
     client_stats counters;
     std::minstd_rand rng;
+    detail::submit_gate gate;
+    detail::rate_limiter limiter;
+    detail::retry_budget budget;
+    std::unordered_set<std::string> slot_tasks;  // accepted tasks holding a gate slot
     detail::wait_scheduler waits;
 };
 

@@ -323,7 +323,9 @@ BOOST_AUTO_TEST_CASE(account_concurrency_limit_answers_421) {
     eo.run_time = 2s;
     rh::emulator emu(eo);
     asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    auto opts = fast_client(emu);
+    opts.retry.submit.max_attempts = 1;
+    rh::client c(io.get_executor(), opts);
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         co_await c.run(app, some_inputs());

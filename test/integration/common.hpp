@@ -15,6 +15,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <map>
 
 namespace rh = runninghub;
 namespace asio = boost::asio;
@@ -35,8 +36,10 @@ inline rh::client_options fast_client(const rh::emulator& e) {
     o.poll.first_delay = 20ms;
     o.poll.interval = 20ms;
     o.poll.cap = 100ms;
-    o.retry.base_delay = 5ms;
-    o.retry.max_delay = 50ms;
+    o.retry.query.base_delay = 5ms;
+    o.retry.submit.base_delay = 5ms;
+    o.retry.query.max_delay = 50ms;
+    o.retry.submit.max_delay = 50ms;
     o.timeout.request = 20s;
     return o;
 }

@@ -1,0 +1,185 @@
+// Safe retries, throttling to the account, request rate, retry budget.
+#include "common.hpp"
+
+#include <boost/asio/detached.hpp>
+
+namespace {
+
+struct batch_result {
+    std::size_t ok = 0;
+    std::map<std::string, std::size_t> failures;
+};
+
+batch_result run_batch(asio::io_context& io, rh::client& c, std::size_t n) {
+    batch_result r;
+    for (std::size_t i = 0; i < n; ++i)
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            rh::ai_app app(app_id);
+            auto [ec, t] = co_await c.run(app, some_inputs(), {}, tuple_token);
+            if (!ec)
+                std::tie(ec, t) = co_await c.wait(t.id, {}, tuple_token);
+            ec ? ++r.failures[ec.message()] : ++r.ok;
+        }, asio::detached);
+    io.run_for(120s);
+    return r;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(production)
+
+BOOST_AUTO_TEST_CASE(backpressure_submits_repeated_exactly_once_each) {
+    rh::emulator emu(fast_emulator());
+    asio::io_context io;
+    rh::client c(io.get_executor(), fast_client(emu));
+    emu.set_faults({{rh::fault_kind::busy_1003, 1.0, "/run/", 0ms, 1, 1},
+                    {rh::fault_kind::http_429, 1.0, "/run/", 0ms, 1, 1}});
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto t = co_await c.run(app, some_inputs());
+        BOOST_TEST(!t.id.empty());
+        auto s = c.stats();
+        BOOST_TEST(s.submit_retries == 2u);
+        BOOST_TEST(s.retries.backpressure == 2u);
+        BOOST_TEST(s.submits_accepted == 1u);
+        BOOST_TEST(emu.counters().tasks_created == 1u);
+        BOOST_TEST(requests_to(emu, "POST /openapi/v2/run/ai-app") == 3u);
+    });
+}
+
+BOOST_AUTO_TEST_CASE(connection_refused_submit_is_repeated_then_named) {
+    // A port nobody listens on: nothing was sent, so repeating is safe.
+    asio::io_context io;
+    rh::client_options o;
+    o.api_key = rh::emulator::default_api_key;
+    {
+        rh::emulator probe;
+        o.base_url = "http://127.0.0.1:" + std::to_string(probe.port());
+    }  // closed again
+    o.retry.submit.max_attempts = 3;
+    o.retry.submit.base_delay = 1ms;
+    o.retry.submit.max_delay = 5ms;
+    rh::client c(io.get_executor(), o);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto [ec, t] = co_await c.run(app, some_inputs(), {}, tuple_token);
+        BOOST_TEST(ec == asio::error::connection_refused, ec.message());
+        auto s = c.stats();
+        BOOST_TEST(s.submit_retries == 2u);
+        BOOST_TEST(s.retries.transport == 2u);
+        BOOST_TEST(s.submits_rejected == 1u);
+        BOOST_TEST(s.submits_unknown == 0u);
+    });
+}
+
+BOOST_AUTO_TEST_CASE(throttled_to_the_account_concurrency) {
+    auto eo = fast_emulator();
+    eo.concurrency_limit = 4;
+    eo.run_time = 60ms;
+    rh::emulator emu(eo);
+    asio::io_context io;
+    auto opts = fast_client(emu);
+    opts.throttle.max_in_flight_tasks = 4;
+    rh::client c(io.get_executor(), opts);
+    auto r = run_batch(io, c, 40);
+    auto s = c.stats();
+    BOOST_TEST(r.ok == 40u);
+    BOOST_TEST(r.failures.empty());
+    BOOST_TEST(emu.counters().rejected_concurrency == 0u);  // never above the account's limit
+    BOOST_TEST(emu.counters().tasks_created == 40u);
+    BOOST_TEST(s.throttle.queued_peak >= 30u);
+    BOOST_TEST(s.throttle.in_flight == 0u);
+    BOOST_TEST(s.throttle.queued == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(window_shrinks_on_421_and_every_task_completes) {
+    auto eo = fast_emulator();
+    eo.concurrency_limit = 3;  // smaller than the client believes
+    eo.run_time = 60ms;
+    rh::emulator emu(eo);
+    asio::io_context io;
+    auto opts = fast_client(emu);
+    opts.throttle.max_in_flight_tasks = 12;
+    opts.retry.submit.max_attempts = 50;
+    opts.retry.budget_tokens = 1000;
+    rh::client c(io.get_executor(), opts);
+    auto r = run_batch(io, c, 30);
+    auto s = c.stats();
+    BOOST_TEST_MESSAGE("421 answers " << emu.counters().rejected_concurrency << ", shrinks " << s.throttle.shrinks
+                                      << ", window " << s.throttle.window);
+    BOOST_TEST(r.ok == 30u);
+    BOOST_TEST(emu.counters().tasks_created == 30u);  // 421s created nothing and were repeated
+    BOOST_TEST(s.throttle.shrinks > 0u);
+    BOOST_TEST(s.throttle.last_reason.find("421") != std::string::npos);
+    BOOST_TEST(s.submits_accepted == 30u);
+}
+
+BOOST_AUTO_TEST_CASE(request_rate_is_limited) {
+    rh::emulator emu(fast_emulator());
+    asio::io_context io;
+    auto opts = fast_client(emu);
+    opts.throttle.requests_per_second = 50;
+    opts.throttle.burst = 5;
+    rh::client c(io.get_executor(), opts);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto t = co_await c.run(app, some_inputs());
+        auto start = rh::clock::now();
+        for (int i = 0; i < 30; ++i)
+            co_await c.query(t.id);
+        // 31 requests, 5 at once, then 50 per second: at least 26/50 s.
+        BOOST_TEST(seconds_since(start) >= 0.45);
+    });
+}
+
+BOOST_AUTO_TEST_CASE(retry_budget_stops_a_retry_storm) {
+    rh::emulator emu(fast_emulator());
+    asio::io_context io;
+    auto opts = fast_client(emu);
+    opts.retry.query.max_attempts = 10;
+    opts.retry.budget_tokens = 3;
+    opts.retry.budget_refill = 0;
+    rh::client c(io.get_executor(), opts);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto t = co_await c.run(app, some_inputs());
+        emu.set_faults({{rh::fault_kind::http_503_empty, 1.0, "/openapi/v2/query"}});
+        for (int i = 0; i < 3; ++i) {
+            auto [ec, q] = co_await c.query(t.id, tuple_token);
+            BOOST_TEST(ec == rh::errc::http_server_error);
+        }
+        BOOST_TEST(requests_to(emu, "POST /openapi/v2/query") == 6u);  // 3 first tries + 3 repeats
+        auto s = c.stats();
+        BOOST_TEST(s.retries.server_error == 3u);
+        BOOST_TEST(s.retries.budget_exhausted == 3u);
+    });
+}
+
+BOOST_AUTO_TEST_CASE(retry_after_honoured_and_capped) {
+    rh::emulator emu(fast_emulator());
+    asio::io_context io;
+    auto opts = fast_client(emu);
+    rh::client c(io.get_executor(), opts);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto t = co_await c.run(app, some_inputs());
+        emu.set_faults({{rh::fault_kind::http_429, 1.0, "/openapi/v2/query", 0ms, 1, 1}});
+        auto start = rh::clock::now();
+        co_await c.query(t.id);
+        BOOST_TEST(seconds_since(start) >= 0.9);  // Retry-After: 1
+    });
+    opts.retry.query.max_retry_after = 50ms;
+    rh::client capped(io.get_executor(), opts);
+    io.restart();
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto t = co_await capped.run(app, some_inputs());
+        emu.set_faults({{rh::fault_kind::http_429, 1.0, "/openapi/v2/query", 0ms, 30, 1}});
+        auto start = rh::clock::now();
+        co_await capped.query(t.id);
+        BOOST_TEST(seconds_since(start) < 10.0);  // Retry-After: 30, capped at 50 ms
+        BOOST_TEST(capped.stats().query_retries == 1u);
+    });
+}
+
+BOOST_AUTO_TEST_SUITE_END()
