@@ -17,6 +17,7 @@
 #include <boost/json.hpp>
 
 #include <mutex>
+#include <sys/socket.h>
 #include <queue>
 #include <random>
 #include <thread>
@@ -164,25 +165,57 @@ struct emulator::impl {
             lowest.expires_never();
             request_t req = parser.release();
             count(req);
+            struct in_progress_guard {
+                impl* self;
+                ~in_progress_guard() {
+                    std::lock_guard lk(self->mu);
+                    --self->stats.in_progress;
+                }
+            } guard{this};
             auto f = pick_fault(req.target());
             response_t res;
             res.version(11);
             res.set(http::field::server, "runninghub-emulator");
             bool keep_alive = req.keep_alive();
-            if (f && f->kind == fault_kind::drop_before_processing)
+            bool create = req.target().starts_with("/openapi/v2/run/");
+            if (create && f) {
+                std::lock_guard lk(mu);
+                ++stats.create_faults[std::string(to_string(f->kind))];
+            }
+            // For submits, account for every answer a fault destroys: with or
+            // without a task behind it (the chaos test checks the client against this).
+            auto answer_destroyed = [&](bool created) {
+                if (!create)
+                    return;
+                std::lock_guard lk(mu);
+                ++(created ? stats.creates_answer_lost : stats.creates_lost_without_task);
+            };
+            if (f && f->kind == fault_kind::drop_before_processing) {
+                answer_destroyed(false);
                 break;
+            }
+            bool answer_lost = false;
             if (f && f->kind == fault_kind::delay) {
                 asio::steady_timer t(co_await asio::this_coro::executor, f->delay);
                 co_await t.async_wait(use_tuple);
+                answer_lost = peer_gone(lowest);  // the client gave up while we "worked"
             }
             if (!f || !answer_without_processing(*f, res)) {
-                handle(req, res);
-                if (f && f->kind == fault_kind::drop_after_processing)
-                    break;
-                if (f && f->kind == fault_kind::malformed_json)
+                bool created = handle(req, res);
+                bool dropped = f && f->kind == fault_kind::drop_after_processing;
+                if (f && f->kind == fault_kind::malformed_json) {
                     res.body() = res.body().substr(0, res.body().size() / 2);
+                    answer_lost = true;
+                }
+                if (dropped || answer_lost)
+                    answer_destroyed(created);
+                if (dropped)
+                    break;
                 if (f && f->kind == fault_kind::connection_close)
                     keep_alive = false;
+            } else if (f->kind == fault_kind::http_502 || f->kind == fault_kind::http_503_empty ||
+                       f->kind == fault_kind::http_503_html) {
+                answer_destroyed(false);
             }
             ++served;
             if (opts.keep_alive_max_requests && served >= opts.keep_alive_max_requests)
@@ -197,6 +230,12 @@ struct emulator::impl {
         error_code ignored;
         lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
         lowest.socket().close(ignored);
+    }
+
+    static bool peer_gone(beast::tcp_stream& s) {
+        char b;
+        ssize_t n = ::recv(s.socket().native_handle(), &b, 1, MSG_PEEK | MSG_DONTWAIT);
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
     }
 
     static bool answer_without_processing(const fault& f, response_t& res) {
@@ -226,6 +265,7 @@ struct emulator::impl {
 
     void count(const request_t& req) {
         std::lock_guard lk(mu);
+        ++stats.in_progress;
         ++stats.requests[endpoint_of(req)];
     }
 
@@ -239,19 +279,20 @@ struct emulator::impl {
         return std::string(req.method_string()) + " " + std::string(t);
     }
 
-    // --- the service
-    static void json_answer(response_t& res, const json::value& v) {
+    // --- the service. The answer helpers return false: "no task was created".
+    static bool json_answer(response_t& res, const json::value& v) {
         res.result(http::status::ok);
         res.set(http::field::content_type, "application/json");
         res.body() = json::serialize(v);
+        return false;
     }
 
-    static void legacy_error(response_t& res, int code, const char* msg) {
-        json_answer(res, json::object{{"code", code}, {"msg", msg}, {"data", nullptr}});
+    static bool legacy_error(response_t& res, int code, const char* msg) {
+        return json_answer(res, json::object{{"code", code}, {"msg", msg}, {"data", nullptr}});
     }
 
-    static void flat_error(response_t& res, const char* code, const char* msg) {
-        json_answer(res, json::object{{"taskId", ""},
+    static bool flat_error(response_t& res, const char* code, const char* msg) {
+        return json_answer(res, json::object{{"taskId", ""},
                                       {"status", ""},
                                       {"errorCode", code},
                                       {"errorMessage", msg},
@@ -318,7 +359,8 @@ struct emulator::impl {
         return o;
     }
 
-    void handle(const request_t& req, response_t& res) {
+    // Answers one request; true when it created a task.
+    bool handle(const request_t& req, response_t& res) {
         std::string_view target = req.target();
         std::unique_lock lk(mu);
         auto now = clock::now();
@@ -326,11 +368,11 @@ struct emulator::impl {
             res.result(http::status::ok);
             res.set(http::field::content_type, "image/png");
             res.body().assign(2048, 'x');
-            return;
+            return false;
         }
         if (req.method() != http::verb::post) {
             res.result(http::status::method_not_allowed);
-            return;
+            return false;
         }
         std::string key;
         if (!authorized(req, key))
@@ -372,7 +414,8 @@ struct emulator::impl {
             if (o["status"].as_string() != "QUEUED")
                 o["status"] = "RUNNING";
             tasks.emplace(std::move(task_id), std::move(t));
-            return json_answer(res, o);
+            json_answer(res, o);
+            return true;
         }
         if (target == "/openapi/v2/query") {
             auto* id = obj.if_contains("taskId");
@@ -386,6 +429,7 @@ struct emulator::impl {
         res.result(http::status::not_found);
         legacy_error(res, 1001, "Invalid URL");
         res.result(http::status::not_found);
+        return false;
     }
 
     emulator_options opts;
@@ -425,6 +469,17 @@ client_options emulator::make_client_options() const {
 emulator_counters emulator::counters() const {
     std::lock_guard lk(impl_->mu);
     return impl_->stats;
+}
+
+bool emulator::wait_idle(duration limit) const {
+    auto until = clock::now() + limit;
+    for (;;) {
+        if (counters().in_progress == 0)
+            return true;
+        if (clock::now() >= until)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
 }
 
 void emulator::set_faults(std::vector<fault> faults) {

@@ -61,9 +61,18 @@ struct emulator_options {
 struct emulator_counters {
     std::map<std::string, std::uint64_t> requests;  // by endpoint ("POST /openapi/v2/query")
     std::map<std::string, std::uint64_t> faults;    // by fault kind
+    std::map<std::string, std::uint64_t> create_faults;  // by fault kind, on submits (v2 run) only
     std::uint64_t tasks_created = 0;
     std::uint64_t rejected_concurrency = 0;         // 421 answers
     std::uint64_t connections = 0;                  // accepted
+    std::uint64_t in_progress = 0;                  // requests read and not yet answered (or dropped)
+    /// Submits (v2 run) whose answer a fault destroyed and that created no
+    /// task: 5xx or a drop before processing, or an error answer (421 …) that
+    /// was garbled or came after the client gave up. The client cannot know.
+    std::uint64_t creates_lost_without_task = 0;
+    /// Tasks created whose answer never reached the client intact: dropped
+    /// after processing, garbled, or delayed until the client gave up.
+    std::uint64_t creates_answer_lost = 0;
     std::uint64_t total_requests() const;
 };
 
@@ -85,6 +94,8 @@ public:
     client_options make_client_options() const;
 
     emulator_counters counters() const;
+    /// Waits until no request is in progress (e.g. delayed answers), at most `limit`.
+    bool wait_idle(duration limit) const;
     void set_faults(std::vector<fault> faults);
     void stop();
 

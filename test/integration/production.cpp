@@ -3,6 +3,9 @@
 
 #include <boost/asio/detached.hpp>
 
+#include <iostream>
+#include <sstream>
+
 namespace {
 
 struct batch_result {
@@ -180,6 +183,87 @@ BOOST_AUTO_TEST_CASE(retry_after_honoured_and_capped) {
         BOOST_TEST(seconds_since(start) < 10.0);  // Retry-After: 30, capped at 50 ms
         BOOST_TEST(capped.stats().query_retries == 1u);
     });
+}
+
+BOOST_AUTO_TEST_CASE(chaos) {
+    using k = rh::fault_kind;
+    auto eo = fast_emulator();
+    eo.run_time = 30ms;
+    eo.failure_rate = 0.05;
+    eo.concurrency_limit = 50;
+    eo.seed = 7;
+    eo.faults = {
+        {k::http_502, 0.02, ""},                      // 5% HTTP 5xx in all
+        {k::http_503_html, 0.015, ""},
+        {k::http_503_empty, 0.015, ""},
+        {k::drop_before_processing, 0.02, ""},        // 2% dropped before the answer
+        {k::drop_after_processing, 0.01, "/run/"},    // 1% dropped after the task was created
+        {k::delay, 0.01, "", 1500ms},                 // 1% delayed past the request timeout
+    };
+    rh::emulator emu(eo);
+    asio::io_context io;
+    auto opts = fast_client(emu);
+    opts.pool.max_connections = 32;
+    opts.timeout.request = 700ms;
+    opts.throttle.max_in_flight_tasks = 50;
+    opts.retry.submit.max_attempts = 100;
+    opts.retry.budget_tokens = 100000;  // this test counts outcomes, not budget refusals
+    rh::client c(io.get_executor(), opts);
+
+    constexpr std::size_t n = 5000;
+    std::size_t success = 0, failed = 0, unknown = 0;
+    std::map<std::string, std::size_t> other, unknown_causes;
+    for (std::size_t i = 0; i < n; ++i)
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            rh::ai_app app(app_id);
+            auto [ec, t] = co_await c.run(app, some_inputs(), {}, tuple_token);
+            if (ec == rh::errc::submit_outcome_unknown) {
+                ++unknown;
+                ++unknown_causes[t.diag.cause.message() + (t.diag.http_status ? " HTTP " + std::to_string(t.diag.http_status) : "")];
+                co_return;
+            }
+            if (!ec)
+                std::tie(ec, t) = co_await c.wait(t.id, {}, tuple_token);
+            if (!ec)
+                ++success;
+            else if (ec == rh::errc::task_failed)
+                ++failed;
+            else
+                ++other[ec.message()];
+        }, asio::detached);
+    auto start = rh::clock::now();
+    io.run_for(300s);
+    BOOST_TEST(emu.wait_idle(10s));  // delayed answers the client gave up on are still being "worked"
+    auto s = c.stats();
+    auto e = emu.counters();
+    std::ostringstream report;
+    report << "chaos: " << n << " tasks in " << seconds_since(start) << " s: " << success << " SUCCESS, " << failed
+           << " FAILED, " << unknown << " submit_outcome_unknown, " << other.size() << " other causes\n"
+           << "  client: " << s.submits_accepted << " accepted, " << s.submits_unknown << " unknown, "
+           << s.submit_retries << " submit repeats, " << s.query_retries << " query repeats, " << s.queries
+           << " queries (" << double(s.queries) / n << " per task), window " << s.throttle.window << " after "
+           << s.throttle.shrinks << " shrinks\n"
+           << "  emulator: " << e.tasks_created << " created, " << e.creates_answer_lost << " created with the answer lost, "
+           << e.creates_lost_without_task << " submits lost without a task, " << e.rejected_concurrency
+           << " 421 answers, " << e.total_requests() << " requests\n";
+    for (auto& [k, v] : e.faults)
+        report << "  fault " << k << ": " << v << " (" << e.create_faults[k] << " on submits)\n";
+    for (auto& [k, v] : other)
+        report << "  other: " << v << " × " << k << "\n";
+    for (auto& [k, v] : unknown_causes)
+        report << "  unknown because: " << v << " × " << k << "\n";
+    std::cout << report.str();
+    BOOST_TEST(other.empty());
+    BOOST_TEST(success + failed + unknown == n);
+    BOOST_TEST(success + failed == s.submits_accepted);
+    // No silent duplicate and no lost task: every created task was either
+    // accepted by the client or is one whose answer a fault destroyed.
+    BOOST_TEST(e.tasks_created == s.submits_accepted + e.creates_answer_lost);
+    // Each unknown outcome is one sabotaged submit, never repeated.
+    BOOST_TEST(s.submits_unknown == e.creates_answer_lost + e.creates_lost_without_task);
+    BOOST_TEST(unknown == s.submits_unknown);
+    BOOST_TEST(s.waits_pending == 0u);
+    BOOST_TEST(s.throttle.in_flight == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
