@@ -1,6 +1,8 @@
 #include "detail/client_impl.hpp"
 #include "detail/codec.hpp"
 
+#include <runninghub/webhook.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
@@ -301,6 +303,25 @@ client_stats client::stats() const {
     return s;
 }
 
+void client::attach(webhook_listener& listener, attach_options o) {
+    auto gen = ++impl_->webhook_generation;
+    impl_->webhook_url = o.fill_webhook_url ? listener.callback_url() : std::string();
+    impl_->waits.set_safety_interval(o.safety_poll_interval);
+    std::weak_ptr<impl> weak = impl_;
+    listener.subscribe([weak, gen](const webhook_event& e) {
+        if (auto self = weak.lock(); self && self->webhook_generation == gen)
+            self->waits.on_event(e.task_id);
+    });
+    if (impl_->log.enabled(log_level::info))
+        impl_->log(log_level::info, "webhook listener attached (port " + std::to_string(listener.port()) + ")");
+}
+
+void client::detach() {
+    ++impl_->webhook_generation;
+    impl_->webhook_url.clear();
+    impl_->waits.set_safety_interval(duration::zero());
+}
+
 void client::start_run(std::shared_ptr<impl> self, const char* prefix, std::string id, std::vector<node_input> inputs,
                        run_options opts, task_handler h) {
     if (!detail::valid_id(id))
@@ -314,6 +335,8 @@ void client::start_run(std::shared_ptr<impl> self, const char* prefix, std::stri
         if (in.node_id.empty() || in.field_name.empty())
             return fail_now(self, std::move(h), errc::invalid_options,
                             "every node_input needs a node_id and a field_name");
+    if (opts.webhook_url.empty())
+        opts.webhook_url = self->webhook_url;
     auto op = self->do_run(prefix + id, std::move(inputs), std::move(opts), workflow);
     launch(self, std::move(op), std::move(h));
 }

@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 
 #include <mutex>
 #include <sys/socket.h>
@@ -67,6 +68,7 @@ struct emu_task {
     time_point created;
     bool fail = false;
     bool cancelled = false;
+    std::string webhook_url;
 };
 
 } // namespace
@@ -279,6 +281,142 @@ struct emulator::impl {
         return std::string(req.method_string()) + " " + std::string(t);
     }
 
+    // --- webhooks
+    std::string webhook_body(const std::string& id) {
+        std::lock_guard lk(mu);
+        auto it = tasks.find(id);
+        if (it == tasks.end())
+            return {};
+        auto now = clock::now();
+        auto v2 = task_json(id, it->second, now);
+        bool ok = status_at(it->second, now) == task_status::success;
+        switch (opts.webhook_format) {
+        case webhook_shape::legacy_string: {
+            json::object env;
+            if (ok) {
+                json::array outputs;
+                for (auto& r : v2["results"].as_array())
+                    outputs.push_back(json::object{{"fileUrl", r.at("url")},
+                                                   {"fileType", r.at("outputType")},
+                                                   {"taskCostTime", 0},
+                                                   {"nodeId", r.at("nodeId")}});
+                env = {{"code", 0}, {"msg", "success"}, {"data", std::move(outputs)}};
+            } else {
+                env = {{"code", 805},
+                       {"msg", "APIKEY_TASK_STATUS_ERROR"},
+                       {"data", json::object{{"failedReason", v2["failedReason"]}}}};
+            }
+            return json::serialize(
+                json::object{{"event", "TASK_END"}, {"taskId", id}, {"eventData", json::serialize(env)}});
+        }
+        case webhook_shape::object:
+            return json::serialize(json::object{{"event", "TASK_END"},
+                                                {"taskId", id},
+                                                {"eventData", json::object{{"status", v2["status"]},
+                                                                           {"results", v2["results"]},
+                                                                           {"usage", v2["usage"]}}}});
+        case webhook_shape::wrapped:
+            return json::serialize(json::object{
+                {"code", 0},
+                {"msg", "success"},
+                {"data", json::object{{"taskId", id}, {"status", v2["status"]}, {"results", v2["results"]}}}});
+        case webhook_shape::flat:
+            return json::serialize(
+                json::object{{"taskId", id}, {"status", v2["status"]}, {"results", v2["results"]}});
+        }
+        return {};
+    }
+
+    // One POST to an http(s) URL; true on 2xx.
+    asio::awaitable<bool> post_once(const std::string& url, const std::string& body) {
+        auto u = boost::urls::parse_uri(url);
+        if (!u)
+            co_return false;
+        bool https = u->scheme() == "https";
+        std::string host(u->host());
+        std::string port = u->has_port() ? std::string(u->port()) : (https ? "443" : "80");
+        std::string target(u->encoded_resource());
+        if (target.empty())
+            target = "/";
+        auto ex = co_await asio::this_coro::executor;
+        tcp::resolver resolver(ex);
+        auto [rec, eps] = co_await resolver.async_resolve(host, port, use_tuple);
+        if (rec)
+            co_return false;
+        http::request<http::string_body> req{http::verb::post, target, 11};
+        req.set(http::field::host, host + ":" + port);
+        req.set(http::field::content_type, "application/json");
+        req.set(http::field::user_agent, "runninghub-emulator");
+        req.body() = body;
+        req.keep_alive(false);
+        req.prepare_payload();
+        http::response<http::string_body> res;
+        beast::flat_buffer buf;
+        auto exchange = [&](auto& stream, beast::tcp_stream& lowest) -> asio::awaitable<bool> {
+            lowest.expires_after(std::chrono::seconds(5));
+            auto [wec, wn] = co_await http::async_write(stream, req, use_tuple);
+            if (wec)
+                co_return false;
+            auto [rdec, rn] = co_await http::async_read(stream, buf, res, use_tuple);
+            co_return !rdec && res.result_int() / 100 == 2;
+        };
+        beast::tcp_stream tcp_s(ex);
+        tcp_s.expires_after(std::chrono::seconds(5));
+        auto [cec, ep] = co_await tcp_s.async_connect(eps, use_tuple);
+        if (cec)
+            co_return false;
+        if (!https)
+            co_return co_await exchange(tcp_s, tcp_s);
+        ssl::context client_ctx(ssl::context::tls_client);  // the receiver's certificate is not checked here
+        ssl::stream<beast::tcp_stream> tls(std::move(tcp_s), client_ctx);
+        auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, use_tuple);
+        if (hec)
+            co_return false;
+        co_return co_await exchange(tls, tls.next_layer());
+    }
+
+    asio::awaitable<void> deliver_webhook(std::string id, std::string url, time_point at) {
+        asio::steady_timer timer(co_await asio::this_coro::executor, at);
+        co_await timer.async_wait(use_tuple);
+        std::string body = webhook_body(id);
+        int copies = 1;
+        {
+            std::lock_guard lk(mu);
+            std::uniform_real_distribution<double> u(0, 1);
+            if (u(rng) < opts.webhook_loss_rate) {
+                ++stats.webhooks_lost;
+                co_return;
+            }
+            if (u(rng) < opts.webhook_duplicate_rate) {
+                ++stats.webhooks_duplicated;
+                copies = 2;
+            }
+        }
+        for (int copy = 0; copy < copies; ++copy) {
+            bool ok = false;
+            unsigned attempts = std::max(1u, opts.webhook_attempts);
+            for (unsigned attempt = 1; attempt <= attempts && !ok; ++attempt) {
+                ok = co_await post_once(url, body);
+                {
+                    std::lock_guard lk(mu);
+                    ++(ok ? stats.webhooks_delivered : stats.webhooks_failed_attempts);
+                    if (!ok && attempt == attempts)
+                        ++stats.webhooks_given_up;
+                }
+                if (!ok && attempt < attempts) {
+                    timer.expires_after(opts.webhook_retry_delay * attempt);
+                    co_await timer.async_wait(use_tuple);
+                }
+            }
+            if (!ok)
+                break;
+            if (copy + 1 < copies) {
+                timer.expires_after(opts.webhook_retry_delay);
+                co_await timer.async_wait(use_tuple);
+            }
+        }
+    }
+
     // --- the service. The answer helpers return false: "no task was created".
     static bool json_answer(response_t& res, const json::value& v) {
         res.result(http::status::ok);
@@ -403,7 +541,12 @@ struct emulator::impl {
                 return legacy_error(res, 421, "TASK_QUEUE_MAXED");
             }
             std::string task_id = std::to_string(next_id++);
-            emu_task t{key, now, std::uniform_real_distribution<double>(0, 1)(rng) < opts.failure_rate, false};
+            emu_task t{key, now, std::uniform_real_distribution<double>(0, 1)(rng) < opts.failure_rate, false, {}};
+            if (auto* hook = obj.if_contains("webhookUrl"); hook && hook->is_string() && !hook->get_string().empty()) {
+                t.webhook_url = hook->get_string();
+                asio::co_spawn(io, deliver_webhook(task_id, t.webhook_url, now + opts.queue_time + opts.run_time),
+                               asio::detached);
+            }
             active[key].push(now + opts.queue_time + opts.run_time);
             ++stats.tasks_created;
             auto o = task_json(task_id, t, now);

@@ -32,8 +32,17 @@ void wait_scheduler::add(std::string id, wait_options opts, client::task_handler
         return deliver(owner_.ex, std::move(h), make_error_code(errc::client_shut_down), std::move(t));
     }
     auto* r = new wait_record(std::move(id), std::move(h));
-    if (opts.poll)
+    if (opts.poll) {
         r->policy = std::make_unique<poll_policy>(*opts.poll);
+    } else if (safety_ > duration::zero()) {
+        poll_policy p = owner_.opts.poll;
+        p.first_delay = p.interval = p.cap = safety_;
+        r->policy = std::make_unique<poll_policy>(p);
+    }
+    if (safety_ > duration::zero()) {
+        by_id_.emplace(r->id, r);
+        r->indexed = true;
+    }
     auto now = clock::now();
     r->deadline = opts.timeout >= time_point::max() - now ? time_point::max() : now + opts.timeout;
     r->due = std::min(now + poll_delay(policy_of(*r), 0, owner_.uniform()), r->deadline);
@@ -154,6 +163,25 @@ void wait_scheduler::launch(wait_record* r) {
                                                 }));
 }
 
+void wait_scheduler::on_event(const std::string& id) {
+    auto [first, last] = by_id_.equal_range(id);
+    std::vector<wait_record*> hits;
+    for (auto it = first; it != last; ++it)
+        hits.push_back(it->second);
+    auto now = clock::now();
+    for (auto* r : hits) {
+        if (r->done)
+            continue;
+        r->event_seen = true;
+        if (r->inflight)
+            continue;  // on_query sees event_seen and polls again at once
+        erase(r);
+        r->due = now;
+        push(r);
+    }
+    pump();
+}
+
 void wait_scheduler::on_query(wait_record* r, std::exception_ptr ep, outcome o) {
     r->inflight = false;
     std::erase(inflight_, r);
@@ -163,8 +191,10 @@ void wait_scheduler::on_query(wait_record* r, std::exception_ptr ep, outcome o) 
     }
     if (ep)
         o.ec = asio::error::operation_aborted;
-    const auto& policy = policy_of(*r);
-    auto delay = poll_delay(policy, r->polls, owner_.uniform());
+    // After a TASK_END event the client's own pace applies (the service may
+    // lag a moment behind its event); before it, the safety interval.
+    const auto& policy = r->event_seen ? owner_.opts.poll : policy_of(*r);
+    auto delay = poll_delay(policy, r->event_seen ? 1 : r->polls, owner_.uniform());
     if (!o.ec) {
         r->errors = 0;
         r->last = o.t.status;
@@ -223,6 +253,15 @@ void wait_scheduler::finish(wait_record* r, error_code ec, task t) {
         erase(r);
     if (r->inflight)
         r->query_cancel.emit(asio::cancellation_type::terminal);
+    if (r->indexed) {
+        auto [first, last] = by_id_.equal_range(r->id);
+        for (auto it = first; it != last; ++it)
+            if (it->second == r) {
+                by_id_.erase(it);
+                break;
+            }
+        r->indexed = false;
+    }
     asio::get_associated_cancellation_slot(r->handler).clear();
     auto h = std::move(r->handler);
     --pending_;

@@ -33,6 +33,14 @@
 
 namespace runninghub {
 
+class webhook_listener;
+
+/// How a client uses an attached webhook listener.
+struct attach_options {
+    duration safety_poll_interval = std::chrono::seconds(60);  // polling while events are expected
+    bool fill_webhook_url = true;  // run() sends the listener's callback_url() as webhookUrl
+};
+
 /// How long `wait` may take and how it polls.
 struct wait_options {
     duration timeout = std::chrono::minutes(30);  // then errc::wait_timeout with the last task seen
@@ -88,6 +96,13 @@ public:
         return initiate(std::forward<CompletionToken>(token), &client::start_wait, std::move(task_id),
                         std::move(opts));
     }
+
+    /// Waits started from now on query their task as soon as the listener
+    /// receives its TASK_END event, and otherwise poll only every
+    /// safety_poll_interval. The listener may be destroyed first: polling then
+    /// simply goes on. Call on the client's executor.
+    void attach(webhook_listener& listener, attach_options opts = {});
+    void detach();
 
     client_stats stats() const;
     const client_options& options() const noexcept;

@@ -40,6 +40,14 @@ struct fault {
     std::uint64_t max_count = UINT64_MAX;  // then the fault stops firing
 };
 
+/// How the emulator shapes its TASK_END callbacks (all seen in the wild).
+enum class webhook_shape {
+    legacy_string,  // {"event":"TASK_END","taskId":…,"eventData":"<outputs envelope as a JSON string>"}
+    object,         // {"event":"TASK_END","taskId":…,"eventData":{status,results,usage}}
+    wrapped,        // {"code":0,"msg":"success","data":{taskId,status,results}}
+    flat,           // {taskId,status,results}
+};
+
 struct emulator_options {
     bool tls = true;
     unsigned short port = 0;                     // 0: an ephemeral port
@@ -54,6 +62,12 @@ struct emulator_options {
     std::size_t keep_alive_max_requests = 0;    // then Connection: close; 0: unlimited
     duration keep_alive_idle = std::chrono::seconds(60);  // idle connections closed after
     std::vector<fault> faults;
+    // Webhooks: a task submitted with webhookUrl gets a POST when it ends.
+    webhook_shape webhook_format = webhook_shape::legacy_string;
+    double webhook_loss_rate = 0;       // share of callbacks never sent
+    double webhook_duplicate_rate = 0;  // share of callbacks sent twice
+    unsigned webhook_attempts = 3;      // tries on non-2xx or error
+    duration webhook_retry_delay = std::chrono::milliseconds(200);
     std::uint64_t seed = 42;
     unsigned threads = 1;
 };
@@ -66,6 +80,11 @@ struct emulator_counters {
     std::uint64_t rejected_concurrency = 0;         // 421 answers
     std::uint64_t connections = 0;                  // accepted
     std::uint64_t in_progress = 0;                  // requests read and not yet answered (or dropped)
+    std::uint64_t webhooks_delivered = 0;           // callbacks answered 2xx
+    std::uint64_t webhooks_failed_attempts = 0;     // tries that failed (then retried)
+    std::uint64_t webhooks_given_up = 0;            // callbacks that failed every try
+    std::uint64_t webhooks_lost = 0;                // callbacks deliberately never sent
+    std::uint64_t webhooks_duplicated = 0;          // callbacks deliberately sent twice
     /// Submits (v2 run) whose answer a fault destroyed and that created no
     /// task: 5xx or a drop before processing, or an error answer (421 …) that
     /// was garbled or came after the client gave up. The client cannot know.

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <random>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace runninghub {
@@ -41,6 +42,8 @@ struct wait_record {
     bool done = false;
     bool inflight = false;
     bool cancel_posted = false;
+    bool indexed = false;      // in the scheduler's task-id index (webhooks attached)
+    bool event_seen = false;   // a TASK_END event arrived: poll at the normal pace again
 
     static constexpr std::uint32_t npos = ~std::uint32_t(0);
 };
@@ -54,6 +57,11 @@ public:
 
     void add(std::string id, wait_options opts, client::task_handler h);
     void shutdown();
+    /// Webhooks: waits added from now on poll every `safety` and are indexed
+    /// by task id; zero turns this off.
+    void set_safety_interval(duration safety) noexcept { safety_ = safety; }
+    /// A TASK_END event for `id`: its waits query at once.
+    void on_event(const std::string& id);
     std::size_t pending() const noexcept { return pending_; }
     std::uint64_t completed() const noexcept { return completed_; }
 
@@ -81,6 +89,8 @@ private:
     std::size_t pending_ = 0;
     std::uint64_t completed_ = 0;
     bool shut_ = false;
+    duration safety_{0};
+    std::unordered_multimap<std::string_view, wait_record*> by_id_;
 };
 
 } // namespace detail
@@ -117,6 +127,8 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     detail::rate_limiter limiter;
     detail::retry_budget budget;
     std::unordered_set<std::string> slot_tasks;  // accepted tasks holding a gate slot
+    std::string webhook_url;                     // filled into run bodies when set
+    std::uint64_t webhook_generation = 0;        // events of older attachments are ignored
     detail::wait_scheduler waits;
 };
 

@@ -1,0 +1,224 @@
+// The webhook listener over sockets: hostile requests, and the emulator's
+// callbacks completing waits (lost and duplicated ones included).
+#include "common.hpp"
+
+#include <runninghub/webhook.hpp>
+
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <iostream>
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+const std::string secret = "s3cr3t-0123456789abcdef";
+
+rh::webhook_options listener_options() {
+    rh::webhook_options o;
+    o.secret = secret;
+    o.max_body = 4096;
+    o.max_header_fields = 20;
+    return o;
+}
+
+// One raw HTTP exchange with the listener; returns the status (0: no answer).
+asio::awaitable<unsigned> send(unsigned short port, http::verb verb, std::string target, std::string body,
+                               int extra_fields = 0) {
+    beast::tcp_stream s(co_await asio::this_coro::executor);
+    s.expires_after(5s);
+    co_await s.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), asio::use_awaitable);
+    http::request<http::string_body> req{verb, target, 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.set(http::field::content_type, "application/json");
+    for (int i = 0; i < extra_fields; ++i)
+        req.insert("X-Filler-" + std::to_string(i), "1");
+    req.body() = std::move(body);
+    req.prepare_payload();
+    co_await http::async_write(s, req, asio::use_awaitable);
+    beast::flat_buffer buf;
+    http::response<http::string_body> res;
+    auto [ec, n] = co_await http::async_read(s, buf, res, tuple_token);
+    co_return ec ? 0u : res.result_int();
+}
+
+struct batch_numbers {
+    std::size_t ok = 0;
+    double mean_seen_after_end_ms = 0;
+    double queries_per_task = 0;
+};
+
+// n tasks, each: run, wait; "seen after end" = wait completion minus the
+// task's end (accepted + queue + run time, as the emulator computes it).
+// The listener (if any) is closed when the last task ends, so that io runs out of work.
+batch_numbers run_tasks(asio::io_context& io, rh::client& c, std::size_t n, rh::duration task_time,
+                        rh::webhook_listener* l = nullptr) {
+    batch_numbers b;
+    double total_ms = 0;
+    std::size_t finished = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            rh::ai_app app(app_id);
+            auto [ec, t] = co_await c.run(app, some_inputs(), {}, tuple_token);
+            if (!ec) {
+                auto ends = rh::clock::now() + task_time;
+                auto [wec, done] = co_await c.wait(t.id, {}, tuple_token);
+                if (!wec) {
+                    ++b.ok;
+                    total_ms += std::chrono::duration<double, std::milli>(rh::clock::now() - ends).count();
+                }
+            }
+            if (++finished == n && l)
+                l->close();
+        }, asio::detached);
+    io.run_for(120s);
+    b.mean_seen_after_end_ms = b.ok ? total_ms / double(b.ok) : 0;
+    b.queries_per_task = double(c.stats().queries) / double(n);
+    return b;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(webhooks)
+
+BOOST_AUTO_TEST_CASE(hostile_requests_are_answered_and_counted) {
+    asio::io_context io;
+    rh::webhook_listener l(io.get_executor(), listener_options());
+    std::vector<std::string> seen;
+    l.subscribe([&](const rh::webhook_event& e) { seen.push_back(e.task_id); });
+    auto path = "/runninghub/webhook/" + secret;
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto p = l.port();
+        BOOST_TEST(co_await send(p, http::verb::post, "/runninghub/webhook/wrong-secret-0000000", "{}") == 404u);
+        BOOST_TEST(co_await send(p, http::verb::post, "/", R"({"taskId":"1"})") == 404u);
+        BOOST_TEST(co_await send(p, http::verb::get, path, "") == 405u);
+        BOOST_TEST(co_await send(p, http::verb::post, path, "{not json") == 400u);
+        BOOST_TEST(co_await send(p, http::verb::post, path, R"({"event":"TASK_END"})") == 400u);
+        BOOST_TEST(co_await send(p, http::verb::post, path, std::string(10000, 'x')) == 413u);
+        BOOST_TEST(co_await send(p, http::verb::post, path, R"({"taskId":"5"})", 40) == 431u);
+        auto event = R"({"event":"TASK_END","taskId":"42","eventData":"{\"code\":0,\"msg\":\"success\",\"data\":[]}"})";
+        BOOST_TEST(co_await send(p, http::verb::post, path, event) == 200u);
+        BOOST_TEST(co_await send(p, http::verb::post, path + "?retry=1", event) == 200u);  // a duplicate
+        co_await sleep_for(20ms);
+        l.close();
+    });
+    auto s = l.stats();
+    BOOST_TEST(s.rejected_path == 2u);
+    BOOST_TEST(s.rejected_method == 1u);
+    BOOST_TEST(s.rejected_malformed == 2u);
+    BOOST_TEST(s.rejected_oversized == 2u);
+    BOOST_TEST(s.accepted == 1u);
+    BOOST_TEST(s.duplicates == 1u);
+    BOOST_TEST(seen == std::vector<std::string>{"42"});
+}
+
+BOOST_AUTO_TEST_CASE(bad_listener_options_rejected) {
+    asio::io_context io;
+    auto expect_bad = [&](rh::webhook_options o) {
+        BOOST_CHECK_EXCEPTION(rh::webhook_listener(io.get_executor(), o), rh::error,
+                              [](const rh::error& e) { return e.code() == rh::errc::invalid_options; });
+    };
+    auto o = listener_options();
+    o.secret = "short";
+    expect_bad(o);
+    o = listener_options();
+    o.path = "no-slash";
+    expect_bad(o);
+    o = listener_options();
+    o.address = "not an address";
+    expect_bad(o);
+    o = listener_options();
+    o.cert_pem = "garbage";
+    o.key_pem = "garbage";
+    expect_bad(o);
+}
+
+BOOST_AUTO_TEST_CASE(events_complete_waits_with_about_one_query) {
+    for (auto shape : {rh::webhook_shape::legacy_string, rh::webhook_shape::object, rh::webhook_shape::wrapped,
+                       rh::webhook_shape::flat}) {
+        auto eo = fast_emulator();
+        eo.run_time = 100ms;
+        eo.failure_rate = 0.1;
+        eo.webhook_format = shape;
+        rh::emulator emu(eo);
+        asio::io_context io;
+        rh::webhook_listener l(io.get_executor(), listener_options());
+        auto opts = fast_client(emu);
+        rh::client c(io.get_executor(), opts);
+        c.attach(l, {.safety_poll_interval = 30s});
+        constexpr std::size_t n = 100;
+        std::size_t ended = 0, finished = 0;
+        for (std::size_t i = 0; i < n; ++i)
+            asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+                rh::ai_app app(app_id);
+                auto t = co_await c.run(app, some_inputs());
+                auto [ec, done] = co_await c.wait(t.id, {}, tuple_token);
+                if (!ec || ec == rh::errc::task_failed)
+                    ++ended;
+                if (++finished == n)
+                    l.close();
+            }, asio::detached);
+        io.run_for(60s);
+        auto s = c.stats();
+        BOOST_TEST(ended == n);
+        BOOST_TEST(s.queries == n);  // one query per task, right after its event
+        BOOST_TEST(l.stats().accepted == n);
+        BOOST_TEST(emu.counters().webhooks_delivered == n);
+    }
+}
+
+BOOST_AUTO_TEST_CASE(lost_and_duplicate_webhooks) {
+    auto eo = fast_emulator();
+    eo.run_time = 50ms;
+    eo.webhook_loss_rate = 0.3;
+    eo.webhook_duplicate_rate = 0.3;
+    rh::emulator emu(eo);
+    asio::io_context io;
+    rh::webhook_listener l(io.get_executor(), listener_options());
+    rh::client c(io.get_executor(), fast_client(emu));
+    c.attach(l, {.safety_poll_interval = 300ms});
+    auto b = run_tasks(io, c, 100, 50ms, &l);
+    auto e = emu.counters();
+    BOOST_TEST(b.ok == 100u);  // lost events: the safety polling finds those tasks
+    BOOST_TEST(e.webhooks_lost > 0u);
+    BOOST_TEST(e.webhooks_duplicated > 0u);
+    BOOST_TEST(l.stats().duplicates == e.webhooks_duplicated);
+    BOOST_TEST(l.stats().accepted == 100u - e.webhooks_lost);
+}
+
+BOOST_AUTO_TEST_CASE(detection_delay_with_and_without_webhooks) {
+    // The client's default poll policy (3 s first, then every 5 s) against
+    // tasks of 4 s, with and without the listener: queries per task and the
+    // mean delay between a task's end and its wait completing.
+    auto eo = fast_emulator();
+    eo.run_time = 4s;
+    rh::emulator emu(eo);
+    auto opts = emu.make_client_options();
+    batch_numbers polled, hooked;
+    {
+        asio::io_context io;
+        rh::client c(io.get_executor(), opts);
+        polled = run_tasks(io, c, 50, eo.run_time);
+    }
+    {
+        asio::io_context io;
+        rh::webhook_listener l(io.get_executor(), listener_options());
+        rh::client c(io.get_executor(), opts);
+        c.attach(l);
+        hooked = run_tasks(io, c, 50, eo.run_time, &l);
+    }
+    std::cout << "detection: polling " << polled.queries_per_task << " queries/task, seen "
+              << polled.mean_seen_after_end_ms << " ms after the end; with webhooks " << hooked.queries_per_task
+              << " queries/task, seen " << hooked.mean_seen_after_end_ms << " ms after the end\n";
+    BOOST_TEST(polled.ok == 50u);
+    BOOST_TEST(hooked.ok == 50u);
+    BOOST_TEST(hooked.queries_per_task == 1.0);
+    BOOST_TEST(hooked.mean_seen_after_end_ms < polled.mean_seen_after_end_ms);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
