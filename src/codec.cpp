@@ -213,6 +213,29 @@ error_code decode_task(const http_answer& in, task& out, diagnostics& diag) {
     return {};
 }
 
+error_code decode_ack(const http_answer& in, diagnostics& diag) {
+    diag.http_status = in.status;
+    error_code jec;
+    json::value doc = json::parse(in.body, jec);
+    const json::object* o = jec ? nullptr : doc.if_object();
+    bool ok_status = in.status >= 200 && in.status < 300;
+    if (!o || !o->contains("code")) {
+        diag.body_excerpt = excerpt(in.body);
+        return ok_status ? make_error_code(errc::protocol_error) : http_status_error(in.status);
+    }
+    std::string code = scalar_text(o->if_contains("code"));
+    diag.server_message = scalar_text(first_of(*o, {"msg", "message"}));
+    if (code != "0") {
+        diag.body_excerpt = excerpt(in.body);
+        return service_error(code, diag);
+    }
+    return ok_status ? error_code{} : http_status_error(in.status);
+}
+
+std::string encode_legacy_task_body(std::string_view api_key, std::string_view task_id) {
+    return json::serialize(json::object{{"apiKey", api_key}, {"taskId", task_id}});
+}
+
 std::optional<duration> parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now) {
     while (!v.empty() && v.front() == ' ')
         v.remove_prefix(1);

@@ -19,7 +19,7 @@
 
 #include <mutex>
 #include <sys/socket.h>
-#include <queue>
+#include <set>
 #include <random>
 #include <thread>
 #include <unordered_map>
@@ -462,8 +462,7 @@ struct emulator::impl {
 
     std::size_t active_tasks(const std::string& key, time_point now) {
         auto& q = active[key];
-        while (!q.empty() && q.top() <= now)
-            q.pop();
+        q.erase(q.begin(), q.upper_bound(now));
         return q.size();
     }
 
@@ -512,13 +511,25 @@ struct emulator::impl {
             res.result(http::status::method_not_allowed);
             return false;
         }
-        std::string key;
-        if (!authorized(req, key))
-            return flat_error(res, "1002", "Invalid API Key");
+        bool legacy = target.starts_with("/task/openapi/");
         error_code jec;
         json::value body = json::parse(req.body(), jec);
-        if (jec || !body.is_object())
-            return flat_error(res, "1007", "Invalid parameters: body is not a JSON object");
+        std::string key;
+        if (legacy) {
+            // Legacy endpoints: the key in the body (Bearer accepted too), the {code,msg,data} envelope.
+            if (jec || !body.is_object())
+                return legacy_error(res, 301, "PARAMS_INVALID");
+            if (auto* k = body.get_object().if_contains("apiKey"); k && k->is_string())
+                key = k->get_string();
+            if (std::find(opts.api_keys.begin(), opts.api_keys.end(), key) == opts.api_keys.end() &&
+                !authorized(req, key))
+                return legacy_error(res, 802, "APIKEY_UNAUTHORIZED");
+        } else {
+            if (!authorized(req, key))
+                return flat_error(res, "1002", "Invalid API Key");
+            if (jec || !body.is_object())
+                return flat_error(res, "1007", "Invalid parameters: body is not a JSON object");
+        }
         auto& obj = body.get_object();
 
         bool app = target.starts_with("/openapi/v2/run/ai-app/");
@@ -547,7 +558,7 @@ struct emulator::impl {
                 asio::co_spawn(io, deliver_webhook(task_id, t.webhook_url, now + opts.queue_time + opts.run_time),
                                asio::detached);
             }
-            active[key].push(now + opts.queue_time + opts.run_time);
+            active[key].insert(now + opts.queue_time + opts.run_time);
             ++stats.tasks_created;
             auto o = task_json(task_id, t, now);
             o["results"] = nullptr;
@@ -569,10 +580,36 @@ struct emulator::impl {
                 return flat_error(res, "1004", "Task not found or expired");
             return json_answer(res, task_json(it->first, it->second, now));
         }
+        if (target == "/task/openapi/cancel") {
+            auto it = tasks.find(scalar(obj.if_contains("taskId")));
+            if (it == tasks.end() || it->second.key != key)
+                return legacy_error(res, 807, "APIKEY_TASK_NOT_FOUND");
+            auto& t = it->second;
+            if (!is_terminal(status_at(t, now))) {
+                t.cancelled = true;
+                auto& q = active[key];
+                if (auto e = q.find(t.created + opts.queue_time + opts.run_time); e != q.end())
+                    q.erase(e);
+                ++stats.tasks_cancelled;
+            }
+            return json_answer(res, json::object{{"code", 0}, {"msg", "success"}, {"data", nullptr}});
+        }
         res.result(http::status::not_found);
         legacy_error(res, 1001, "Invalid URL");
         res.result(http::status::not_found);
         return false;
+    }
+
+    static std::string scalar(const json::value* v) {
+        if (!v)
+            return {};
+        if (auto* s = v->if_string())
+            return std::string(*s);
+        if (v->is_int64())
+            return std::to_string(v->get_int64());
+        if (v->is_uint64())
+            return std::to_string(v->get_uint64());
+        return {};
     }
 
     emulator_options opts;
@@ -590,7 +627,7 @@ struct emulator::impl {
     std::vector<fault> faults;
     emulator_counters stats;
     std::unordered_map<std::string, emu_task> tasks;
-    std::unordered_map<std::string, std::priority_queue<time_point, std::vector<time_point>, std::greater<>>> active;
+    std::unordered_map<std::string, std::multiset<time_point>> active;  // end times of active tasks, per key
     std::uint64_t next_id = 1900000000000000001ull;  // beyond 2^53: ids must stay strings
 };
 

@@ -77,6 +77,7 @@ const char* message_of(int v) noexcept {
     case errc::missing_api_key: return "no API key: set RUNNINGHUB_API_KEY or client_options::api_key";
     case errc::invalid_base_url: return "invalid base URL";
     case errc::client_shut_down: return "client shut down";
+    case errc::deadline_exceeded: return "the operation's deadline passed";
     }
     return nullptr;
 }

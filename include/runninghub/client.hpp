@@ -47,10 +47,26 @@ struct wait_options {
     std::optional<poll_policy> poll;              // default: client_options::poll
 };
 
+/// One deadline over the throttle queue, the submit and the wait.
+struct run_and_wait_options {
+    duration timeout = std::chrono::minutes(30);
+    /// On the deadline or a cancellation, ask the service to cancel a task it accepted.
+    bool cancel_on_abort = true;
+    std::optional<poll_policy> poll;
+};
+
+/// What run_and_wait hands over, whatever the outcome.
+struct run_result {
+    task t;                         // the last known state of the task (no id: never accepted)
+    bool cancel_requested = false;  // the service was asked to cancel it
+    bool cancel_confirmed = false;  // and answered that it did
+};
+
 class client {
 public:
     using executor_type = boost::asio::any_io_executor;
     using task_handler = boost::asio::any_completion_handler<void(error_code, task)>;
+    using result_handler = boost::asio::any_completion_handler<void(error_code, run_result)>;
 
     /// Throws runninghub::error when the options are invalid (no I/O is done).
     client(executor_type ex, client_options opts);
@@ -104,6 +120,44 @@ public:
     void attach(webhook_listener& listener, attach_options opts = {});
     void detach();
 
+    /// POST /task/openapi/cancel (key in the body and as Bearer). Completes
+    /// without error when the service accepted the cancellation; 807
+    /// apikey_task_not_found for an unknown task. The task's gate slot frees.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto cancel(std::string task_id, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_cancel, std::move(task_id));
+    }
+
+    /// Submit and wait under one deadline (opts.timeout): the throttle queue,
+    /// the submit and the wait all count. On the deadline
+    /// (errc::deadline_exceeded) or a cancellation (operation_aborted) an
+    /// accepted task is cancelled at the service when opts.cancel_on_abort;
+    /// the result says whether that was requested and confirmed. Other
+    /// errors as run() and wait().
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto run_and_wait(ai_app app, std::vector<node_input> inputs, run_options ro = {}, run_and_wait_options opts = {},
+                      CompletionToken&& token = {}) {
+        return boost::asio::async_initiate<CompletionToken, void(error_code, run_result)>(
+            [](auto handler, std::shared_ptr<impl> self, std::string id, std::vector<node_input> in, run_options r,
+               run_and_wait_options o) {
+                start_run_and_wait(std::move(self), "/openapi/v2/run/ai-app/", std::move(id), std::move(in),
+                                   std::move(r), std::move(o), result_handler(std::move(handler)));
+            },
+            token, impl_, std::move(app.id), std::move(inputs), std::move(ro), std::move(opts));
+    }
+
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto run_and_wait(workflow wf, std::vector<node_input> inputs, run_options ro = {}, run_and_wait_options opts = {},
+                      CompletionToken&& token = {}) {
+        return boost::asio::async_initiate<CompletionToken, void(error_code, run_result)>(
+            [](auto handler, std::shared_ptr<impl> self, std::string id, std::vector<node_input> in, run_options r,
+               run_and_wait_options o) {
+                start_run_and_wait(std::move(self), "/openapi/v2/run/workflow/", std::move(id), std::move(in),
+                                   std::move(r), std::move(o), result_handler(std::move(handler)));
+            },
+            token, impl_, std::move(wf.id), std::move(inputs), std::move(ro), std::move(opts));
+    }
+
     client_stats stats() const;
     const client_options& options() const noexcept;
 
@@ -123,6 +177,9 @@ private:
                           run_options, task_handler);
     static void start_query(std::shared_ptr<impl>, std::string id, task_handler);
     static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler);
+    static void start_cancel(std::shared_ptr<impl>, std::string id, task_handler);
+    static void start_run_and_wait(std::shared_ptr<impl>, const char* prefix, std::string id, std::vector<node_input>,
+                                   run_options, run_and_wait_options, result_handler);
 
     std::shared_ptr<impl> impl_;
 };

@@ -77,6 +77,7 @@ struct emulator_counters {
     std::map<std::string, std::uint64_t> faults;    // by fault kind
     std::map<std::string, std::uint64_t> create_faults;  // by fault kind, on submits (v2 run) only
     std::uint64_t tasks_created = 0;
+    std::uint64_t tasks_cancelled = 0;              // by /task/openapi/cancel before they ended
     std::uint64_t rejected_concurrency = 0;         // 421 answers
     std::uint64_t connections = 0;                  // accepted
     std::uint64_t in_progress = 0;                  // requests read and not yet answered (or dropped)

@@ -85,6 +85,7 @@ enum class errc : int {
     missing_api_key,                // no API key configured
     invalid_base_url,               // base URL malformed or of an unsupported scheme
     client_shut_down,               // the client was destroyed while the operation was pending
+    deadline_exceeded,              // run_and_wait: the overall deadline passed
 };
 
 const boost::system::error_category& category() noexcept;

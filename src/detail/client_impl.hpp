@@ -103,6 +103,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
+    boost::asio::awaitable<detail::outcome> do_cancel(std::string id);
 
     /// Waits for the request-rate limiter; an error when cancelled.
     boost::asio::awaitable<error_code> pace();

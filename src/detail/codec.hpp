@@ -29,6 +29,11 @@ bool valid_id(std::string_view id) noexcept;
 /// errors use). Fills `diag` (status, code, message, excerpt) on error.
 error_code decode_task(const http_answer& in, task& out, diagnostics& diag);
 
+/// Decodes a legacy {code,msg,data} acknowledgement (cancel …).
+error_code decode_ack(const http_answer& in, diagnostics& diag);
+
+std::string encode_legacy_task_body(std::string_view api_key, std::string_view task_id);
+
 /// Maps a non-2xx status without a service code to a client code.
 error_code http_status_error(unsigned status) noexcept;
 

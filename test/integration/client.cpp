@@ -424,7 +424,7 @@ BOOST_AUTO_TEST_CASE(cancel_waits_promptly_leaving_nothing_pending) {
         rh::ai_app app(app_id);
         id = (co_await c.run(app, some_inputs())).id;
     });
-    constexpr int n = 1000;
+    constexpr int n = 10000;
     std::vector<asio::cancellation_signal> signals(n);
     int aborted = 0;
     for (auto& s : signals)
