@@ -129,8 +129,22 @@ duration client::impl::retry_delay(const retry_policy& p, unsigned attempt, cons
 }
 
 void client::impl::task_ended(const std::string& id) {
-    if (!slot_tasks.empty() && slot_tasks.erase(id))
-        gate.release();
+    auto it = tasks_in_flight.find(id);
+    if (it == tasks_in_flight.end())
+        return;
+    counters.task_latency.record(clock::now() - it->second);
+    tasks_in_flight.erase(it);
+    gate.release();
+}
+
+void client::impl::count_call(endpoint which, const error_code& ec) {
+    auto& e = calls[which];
+    if (!ec)
+        ++e.ok;
+    else if (ec.category() == category() && ec.value() < 20000)
+        ++e.service_error;
+    else
+        ++e.transport_error;
 }
 
 asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req) {
@@ -140,7 +154,9 @@ asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_re
         r.ec = ec;
         co_return r;
     }
-    auto res = co_await http.request(base, req, clock::now() + opts.timeout.request);
+    auto started = clock::now();
+    auto res = co_await http.request(base, req, started + opts.timeout.request);
+    counters.submit_latency.record(clock::now() - started);
     r.sent = res.request_written;
     if (res.ec) {
         if (res.request_written && res.ec != asio::error::operation_aborted) {
@@ -151,6 +167,7 @@ asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_re
             r.ec = res.ec;
             r.t.diag.server_message = res.detail;
         }
+        count_call(req.target.starts_with("/openapi/v2/run/ai-app") ? run_ai_app : run_workflow, r.ec);
         co_return r;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
@@ -162,6 +179,7 @@ asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_re
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
             r.retry_after = *ra;
     }
+    count_call(req.target.starts_with("/openapi/v2/run/ai-app") ? run_ai_app : run_workflow, r.ec);
     co_return r;
 }
 
@@ -203,9 +221,9 @@ asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vec
                 r.t.diag.server_code = r.t.error_code;
                 r.t.diag.server_message = r.t.error_message.empty() ? r.t.prompt_tips : r.t.error_message;
                 r.ec = make_error_code(errc::task_failed);
-            } else if (slot.held && !is_terminal(r.t.status)) {
-                slot_tasks.insert(r.t.id);  // the task holds the slot until the client sees it end
-                slot.held = false;
+            } else if (!is_terminal(r.t.status)) {
+                tasks_in_flight.emplace(r.t.id, clock::now());
+                slot.held = false;  // the task holds the slot until the client sees it end
             }
             co_return r;
         }
@@ -244,14 +262,18 @@ asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, t
     req.body = detail::encode_query_body(id);
     req.idempotent = true;
     ++counters.queries;
-    auto res = co_await http.request(base, req, std::min(deadline, clock::now() + opts.timeout.request));
+    auto started = clock::now();
+    auto res = co_await http.request(base, req, std::min(deadline, started + opts.timeout.request));
+    counters.query_latency.record(clock::now() - started);
     if (res.ec) {
         r.ec = res.ec;
         r.t.diag.endpoint = "POST /openapi/v2/query";
         r.t.diag.server_message = res.detail;
+        count_call(query, r.ec);
         co_return r;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
+    count_call(query, r.ec);
     if (r.ec) {
         r.t.diag.endpoint = "POST /openapi/v2/query";
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
@@ -297,6 +319,7 @@ asio::awaitable<detail::outcome> client::impl::do_cancel(std::string id) {
             if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
                 r.retry_after = *ra;
         }
+        count_call(cancel, r.ec);
         if (!r.ec) {
             budget.on_success();
             task_ended(id);  // the account no longer runs it
@@ -332,6 +355,10 @@ client_stats client::stats() const {
     s.pool = impl_->http.stats();
     s.waits_pending = impl_->waits.pending();
     s.throttle = impl_->gate.stats();
+    s.tasks_in_flight = impl_->tasks_in_flight.size();
+    for (std::size_t i = 0; i < impl::endpoint_count; ++i)
+        if (auto& e = impl_->calls[i]; e.ok || e.service_error || e.transport_error)
+            s.endpoints[impl::endpoint_names[i]] = e;
     s.waits_completed = impl_->waits.completed();
     return s;
 }

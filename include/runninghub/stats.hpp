@@ -1,11 +1,57 @@
 #pragma once
 // Counters readable at any time (client::stats()).
 
+#include <algorithm>
+#include <array>
+#include <chrono>
 #include <cstddef>
+#include <map>
 #include <cstdint>
 #include <string>
 
 namespace runninghub {
+
+/// A latency histogram with power-of-two buckets from 250 µs up.
+struct latency_histogram {
+    static constexpr std::size_t buckets = 28;  // the last one is open-ended (> ~9 h)
+    std::array<std::uint64_t, buckets> counts{};
+    std::uint64_t count = 0;
+    std::chrono::microseconds sum{0}, max{0};
+
+    static std::chrono::microseconds upper_bound(std::size_t i) { return std::chrono::microseconds(250LL << i); }
+
+    void record(std::chrono::steady_clock::duration d) {
+        auto us = std::chrono::duration_cast<std::chrono::microseconds>(d);
+        std::size_t i = 0;
+        while (i + 1 < buckets && us > upper_bound(i))
+            ++i;
+        ++counts[i];
+        ++count;
+        sum += us;
+        max = std::max(max, us);
+    }
+    /// The upper bound of the bucket holding quantile q (0..1); 0 when empty.
+    std::chrono::microseconds quantile(double q) const {
+        if (count == 0)
+            return std::chrono::microseconds(0);
+        auto rank = static_cast<std::uint64_t>(q * static_cast<double>(count - 1)) + 1;
+        std::uint64_t seen = 0;
+        for (std::size_t i = 0; i < buckets; ++i)
+            if ((seen += counts[i]) >= rank)
+                return std::min(upper_bound(i), max);
+        return max;
+    }
+    std::chrono::microseconds mean() const {
+        return count ? std::chrono::microseconds(sum.count() / static_cast<long long>(count)) : sum;
+    }
+};
+
+/// Outcomes of the calls to one endpoint.
+struct endpoint_stats {
+    std::uint64_t ok = 0;
+    std::uint64_t service_error = 0;    // the service answered with an error code
+    std::uint64_t transport_error = 0;  // no (valid) answer
+};
 
 /// Connection pool counters, summed over every origin.
 struct pool_stats {
@@ -60,6 +106,11 @@ struct client_stats {
     std::uint64_t submit_retries = 0;
     std::uint64_t waits_pending = 0;
     std::uint64_t waits_completed = 0;
+    std::uint64_t tasks_in_flight = 0;      // accepted, not yet seen to end
+    std::map<std::string, endpoint_stats> endpoints;  // "POST /openapi/v2/query" …
+    latency_histogram submit_latency;       // one submit exchange
+    latency_histogram query_latency;        // one query exchange
+    latency_histogram task_latency;         // accepted → seen SUCCESS/FAILED/CANCEL
 };
 
 } // namespace runninghub

@@ -11,6 +11,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <array>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -127,7 +128,16 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     detail::submit_gate gate;
     detail::rate_limiter limiter;
     detail::retry_budget budget;
-    std::unordered_set<std::string> slot_tasks;  // accepted tasks holding a gate slot
+    /// Accepted tasks not yet seen to end, with when they were accepted; with
+    /// throttling on, each holds a gate slot.
+    std::unordered_map<std::string, time_point> tasks_in_flight;
+    /// Calls by endpoint, counted without building strings on the hot path.
+    enum endpoint { run_ai_app, run_workflow, query, cancel, endpoint_count };
+    static constexpr const char* endpoint_names[endpoint_count] = {
+        "POST /openapi/v2/run/ai-app", "POST /openapi/v2/run/workflow", "POST /openapi/v2/query",
+        "POST /task/openapi/cancel"};
+    std::array<endpoint_stats, endpoint_count> calls{};
+    void count_call(endpoint e, const error_code& ec);
     std::string webhook_url;                     // filled into run bodies when set
     std::uint64_t webhook_generation = 0;        // events of older attachments are ignored
     detail::wait_scheduler waits;

@@ -193,6 +193,31 @@ BOOST_AUTO_TEST_CASE(run_and_wait_ai_app_and_workflow) {
     });
 }
 
+BOOST_AUTO_TEST_CASE(stats_by_endpoint_and_latency) {
+    rh::emulator emu(fast_emulator());
+    asio::io_context io;
+    rh::client c(io.get_executor(), fast_client(emu));
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        for (int i = 0; i < 5; ++i) {
+            auto t = co_await c.run(app, some_inputs());
+            BOOST_TEST(c.stats().tasks_in_flight == 1u);
+            co_await c.wait(t.id);
+        }
+        co_await c.query("1234567890123456789", tuple_token);
+    });
+    auto s = c.stats();
+    BOOST_TEST(s.tasks_in_flight == 0u);
+    BOOST_TEST(s.endpoints["POST /openapi/v2/run/ai-app"].ok == 5u);
+    BOOST_TEST(s.endpoints["POST /openapi/v2/query"].service_error == 1u);
+    BOOST_TEST(s.endpoints["POST /openapi/v2/query"].ok == s.queries - 1);
+    BOOST_TEST(s.submit_latency.count == 5u);
+    BOOST_TEST(s.task_latency.count == 5u);
+    BOOST_TEST(s.task_latency.quantile(0.5) >= std::chrono::milliseconds(40));  // tasks run 50 ms
+    BOOST_TEST(s.query_latency.count == s.queries);
+    BOOST_TEST(s.query_latency.quantile(0.99) <= s.query_latency.max);
+}
+
 BOOST_AUTO_TEST_CASE(aggregate_like_temporaries_in_co_await_are_safe) {
     // g++ 12 miscompiles aggregate temporaries with short strings in co_await
     // expressions; our argument types are not aggregates. ASan watches this.

@@ -42,4 +42,19 @@ BOOST_AUTO_TEST_CASE(retry_budget_spends_and_refills) {
     BOOST_TEST(b.tokens() == 2.0);  // capped
 }
 
+BOOST_AUTO_TEST_CASE(latency_histogram_quantiles) {
+    latency_histogram h;
+    BOOST_TEST(h.quantile(0.5).count() == 0);
+    for (int i = 0; i < 90; ++i)
+        h.record(1ms);
+    for (int i = 0; i < 10; ++i)
+        h.record(100ms);
+    BOOST_TEST(h.count == 100u);
+    BOOST_TEST(h.quantile(0.5) == std::chrono::microseconds(1000));     // bucket (500 µs, 1 ms]
+    BOOST_TEST(h.quantile(0.99) == std::chrono::microseconds(100000));  // capped at the max seen
+    BOOST_TEST(h.mean() == std::chrono::microseconds(10900));
+    h.record(std::chrono::hours(100));
+    BOOST_TEST(h.counts[latency_histogram::buckets - 1] == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
