@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 namespace asio = boost::asio;
@@ -73,7 +74,7 @@ void deliver(const asio::any_io_executor& ex, client::task_handler h, error_code
 } // namespace detail
 
 client::impl::impl(asio::any_io_executor e, client_options o)
-    : ex(std::move(e)), opts(checked(std::move(o))), log(opts.logger, opts.log_threshold, opts.api_key),
+    : ex(asio::make_strand(e)), opts(checked(std::move(o))), log(opts.logger, opts.log_threshold, opts.api_key),
       base(origin_of(opts)), http(ex, opts, log), rng(std::random_device{}()),
       gate(ex, opts.throttle.max_in_flight_tasks), limiter(opts.throttle.requests_per_second, opts.throttle.burst),
       budget(opts.retry.budget_tokens, opts.retry.budget_refill), waits(*this) {}
@@ -128,11 +129,12 @@ duration client::impl::retry_delay(const retry_policy& p, unsigned attempt, cons
     return d;
 }
 
-void client::impl::task_ended(const std::string& id) {
+void client::impl::task_ended(const std::string& id, bool seen) {
     auto it = tasks_in_flight.find(id);
     if (it == tasks_in_flight.end())
         return;
-    counters.task_latency.record(clock::now() - it->second);
+    if (seen)
+        counters.task_latency.record(clock::now() - it->second);
     tasks_in_flight.erase(it);
     gate.release();
 }
@@ -186,6 +188,8 @@ asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_re
 asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vector<node_input> inputs,
                                                       run_options ro, bool workflow) {
     auto self = shared_from_this();
+    if (ro.webhook_url.empty())
+        ro.webhook_url = webhook_url;  // an attached listener's callback URL
     detail::http_request req;
     req.target = path;
     req.body = detail::encode_run_body(inputs, ro, workflow);
@@ -364,22 +368,33 @@ client_stats client::stats() const {
 }
 
 void client::attach(webhook_listener& listener, attach_options o) {
-    auto gen = ++impl_->webhook_generation;
-    impl_->webhook_url = o.fill_webhook_url ? listener.callback_url() : std::string();
-    impl_->waits.set_safety_interval(o.safety_poll_interval);
-    std::weak_ptr<impl> weak = impl_;
+    std::string url = o.fill_webhook_url ? listener.callback_url() : std::string();
+    auto self = impl_;
+    auto gen = ++self->webhook_generation;  // atomic: events of older attachments are dropped
+    std::weak_ptr<impl> weak = self;
+    // Events arrive on the listener's executor; the waits live on the client's strand.
     listener.subscribe([weak, gen](const webhook_event& e) {
-        if (auto self = weak.lock(); self && self->webhook_generation == gen)
-            self->waits.on_event(e.task_id);
+        if (auto s = weak.lock(); s && s->webhook_generation == gen)
+            asio::dispatch(s->ex, [s, gen, id = e.task_id] {
+                if (s->webhook_generation == gen)
+                    s->waits.on_event(id);
+            });
+    });
+    asio::dispatch(self->ex, [self, url = std::move(url), safety = o.safety_poll_interval] {
+        self->webhook_url = url;
+        self->waits.set_safety_interval(safety);
     });
     if (impl_->log.enabled(log_level::info))
         impl_->log(log_level::info, "webhook listener attached (port " + std::to_string(listener.port()) + ")");
 }
 
 void client::detach() {
-    ++impl_->webhook_generation;
-    impl_->webhook_url.clear();
-    impl_->waits.set_safety_interval(duration::zero());
+    auto self = impl_;
+    ++self->webhook_generation;
+    asio::dispatch(self->ex, [self] {
+        self->webhook_url.clear();
+        self->waits.set_safety_interval(duration::zero());
+    });
 }
 
 void client::start_run(std::shared_ptr<impl> self, const char* prefix, std::string id, std::vector<node_input> inputs,
@@ -395,8 +410,6 @@ void client::start_run(std::shared_ptr<impl> self, const char* prefix, std::stri
         if (in.node_id.empty() || in.field_name.empty())
             return fail_now(self, std::move(h), errc::invalid_options,
                             "every node_input needs a node_id and a field_name");
-    if (opts.webhook_url.empty())
-        opts.webhook_url = self->webhook_url;
     auto op = self->do_run(prefix + id, std::move(inputs), std::move(opts), workflow);
     launch(self, std::move(op), std::move(h));
 }

@@ -226,13 +226,12 @@ void wait_scheduler::on_query(wait_record* r, std::exception_ptr ep, outcome o) 
 }
 
 void wait_scheduler::on_cancel(wait_record* r) {
-    // Inside the slot's handler: complete later, outside of it.
-    if (r->cancel_posted || r->done)
-        return;
-    r->cancel_posted = true;
+    // Called where the signal is emitted, maybe on another thread: touch
+    // nothing but the atomic counter, and complete on the client's strand.
+    r->cancel_posts.fetch_add(1, std::memory_order_acq_rel);
     asio::post(owner_.ex, [self = owner_.shared_from_this(), r] {
         auto& w = self->waits;
-        r->cancel_posted = false;
+        r->cancel_posts.fetch_sub(1, std::memory_order_acq_rel);
         if (!r->done) {
             task t;
             t.id = r->id;
@@ -263,6 +262,8 @@ void wait_scheduler::finish(wait_record* r, error_code ec, task t) {
         r->indexed = false;
     }
     asio::get_associated_cancellation_slot(r->handler).clear();
+    if (!is_terminal(t.status) && ec != errc::client_shut_down)
+        owner_.task_ended(r->id, false);
     auto h = std::move(r->handler);
     --pending_;
     ++completed_;
@@ -273,7 +274,7 @@ void wait_scheduler::finish(wait_record* r, error_code ec, task t) {
 }
 
 void wait_scheduler::maybe_delete(wait_record* r) {
-    if (r->done && !r->inflight && !r->cancel_posted)
+    if (r->done && !r->inflight && r->cancel_posts.load(std::memory_order_acquire) == 0)
         delete r;
 }
 

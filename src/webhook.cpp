@@ -5,6 +5,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -39,7 +40,7 @@ bool valid_secret(const std::string& s) {
 
 struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::impl> {
     impl(asio::any_io_executor ex, webhook_options o)
-        : opts(std::move(o)), acceptor(ex), ctx(ssl::context::tls_server) {
+        : opts(std::move(o)), acceptor(asio::make_strand(ex)), ctx(ssl::context::tls_server) {
         auto bad = [](std::string why) { throw error(make_error_code(errc::invalid_options), "webhook_listener: " + why); };
         if (!valid_secret(opts.secret))
             bad("secret must be 16 to 128 characters of [0-9A-Za-z_-]");

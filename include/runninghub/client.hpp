@@ -11,8 +11,12 @@
 // nothing pending. Cancelling a run() after its request went out completes with
 // operation_aborted, and the task may exist: the service is not asked to cancel it.
 //
-// Threads: one client belongs to one executor; call it from that executor's
-// thread (a single-threaded io_context, or a strand).
+// Threads: the client keeps its state on an internal strand of the executor
+// it was given, so its asynchronous operations may be started from any thread
+// running that io_context. stats(), options() and attach() read or set state
+// directly: call them from get_executor() (the strand) or while no thread runs
+// the io_context. Emit a cancellation signal from the executor of the
+// operation's handler, as Asio requires of every operation.
 //
 // Lifetime: operations keep the client's state alive; destroying the client
 // completes pending waits with errc::client_shut_down.
@@ -74,6 +78,7 @@ public:
     client& operator=(client&&) noexcept;
     ~client();
 
+    /// The client's strand (on the executor given to the constructor).
     executor_type get_executor() const noexcept;
 
     /// POST /openapi/v2/run/ai-app/{id}. Completes with the accepted task

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <array>
+#include <atomic>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -42,7 +43,7 @@ struct wait_record {
     task_status last = task_status::unknown;
     bool done = false;
     bool inflight = false;
-    bool cancel_posted = false;
+    std::atomic<std::uint32_t> cancel_posts{0};  // cancellations posted, not yet handled (any thread)
     bool indexed = false;      // in the scheduler's task-id index (webhooks attached)
     bool event_seen = false;   // a TASK_END event arrived: poll at the normal pace again
 
@@ -112,8 +113,11 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     /// Whether to repeat after `o` failed: budget and cause are accounted.
     bool may_retry(const detail::outcome& o, const retry_policy& p, unsigned attempt);
     duration retry_delay(const retry_policy& p, unsigned attempt, const detail::outcome& o);
-    /// The client saw a task end: the slot it held in the submit gate frees.
-    void task_ended(const std::string& id);
+    /// The client saw a task end (seen), or its caller gave up waiting for it
+    /// (!seen: cancelled or timed-out wait): the slot it held in the submit
+    /// gate frees. Should the service still run an abandoned task, a 421 on a
+    /// later submit shrinks the window until it ends.
+    void task_ended(const std::string& id, bool seen = true);
 
     double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
     void shutdown();
@@ -139,7 +143,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::array<endpoint_stats, endpoint_count> calls{};
     void count_call(endpoint e, const error_code& ec);
     std::string webhook_url;                     // filled into run bodies when set
-    std::uint64_t webhook_generation = 0;        // events of older attachments are ignored
+    std::atomic<std::uint64_t> webhook_generation{0};  // events of older attachments are ignored
     detail::wait_scheduler waits;
 };
 
