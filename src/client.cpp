@@ -98,12 +98,18 @@ asio::awaitable<error_code> client::impl::pace() {
     co_return co_await sleep(d);
 }
 
-bool client::impl::may_retry(const detail::outcome& o, const retry_policy& p, unsigned attempt) {
+std::optional<duration> client::impl::next_retry(const detail::outcome& o, const retry_policy& p, unsigned attempt,
+                                                time_point started) {
     if (attempt >= p.max_attempts)
-        return false;
+        return std::nullopt;
+    auto delay = detail::backoff_delay(p, attempt, uniform());
+    if (o.retry_after >= duration::zero())
+        delay = std::max(delay, std::min(o.retry_after, p.max_retry_after));
+    if (clock::now() + delay - started > p.max_elapsed)
+        return std::nullopt;
     if (!budget.try_spend()) {
         ++counters.retries.budget_exhausted;
-        return false;
+        return std::nullopt;
     }
     auto& r = counters.retries;
     const auto& ec = o.ec;
@@ -119,14 +125,7 @@ bool client::impl::may_retry(const detail::outcome& o, const retry_policy& p, un
         ++r.timeout;
     else
         ++r.transport;
-    return true;
-}
-
-duration client::impl::retry_delay(const retry_policy& p, unsigned attempt, const detail::outcome& o) {
-    auto d = detail::backoff_delay(p, attempt, uniform());
-    if (o.retry_after >= duration::zero())
-        d = std::max(d, std::min(o.retry_after, p.max_retry_after));
-    return d;
+    return delay;
 }
 
 void client::impl::task_ended(const std::string& id, bool seen) {
@@ -206,6 +205,7 @@ asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vec
     } slot{this};
 
     detail::outcome r;
+    auto started = clock::now();
     for (unsigned attempt = 1;; ++attempt) {
         if (gate.enabled() && !slot.held) {
             if (auto ec = co_await gate.acquire()) {
@@ -238,7 +238,8 @@ asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vec
             co_return r;
         // Repeat only what certainly created no task.
         bool not_created = r.sent ? is_backpressure(r.ec) : is_retryable(r.ec);
-        if (!not_created || !may_retry(r, opts.retry.submit, attempt)) {
+        auto delay = not_created ? next_retry(r, opts.retry.submit, attempt, started) : std::nullopt;
+        if (!delay) {
             r.ec == errc::submit_outcome_unknown ? ++counters.submits_unknown : ++counters.submits_rejected;
             co_return r;
         }
@@ -247,7 +248,7 @@ asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vec
             log(log_level::info, "submit " + path + ": " + r.ec.message() + "; repeating (attempt " +
                                      std::to_string(attempt + 1) + ")");
         slot.release();  // others may use the slot during the backoff
-        if (auto ec = co_await sleep(retry_delay(opts.retry.submit, attempt, r))) {
+        if (auto ec = co_await sleep(*delay)) {
             r = {};
             r.ec = ec;
             co_return r;
@@ -292,12 +293,14 @@ asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, t
 
 asio::awaitable<detail::outcome> client::impl::do_query(std::string id) {
     auto self = shared_from_this();
+    auto started = clock::now();
     for (unsigned attempt = 1;; ++attempt) {
         auto r = co_await query_once(id, clock::now() + opts.timeout.request);
-        if (!r.ec || !is_retryable(r.ec) || !may_retry(r, opts.retry.query, attempt))
+        auto delay = r.ec && is_retryable(r.ec) ? next_retry(r, opts.retry.query, attempt, started) : std::nullopt;
+        if (!delay)
             co_return r;
         ++counters.query_retries;
-        if (auto ec = co_await sleep(retry_delay(opts.retry.query, attempt, r)))
+        if (auto ec = co_await sleep(*delay))
             co_return detail::outcome{ec, {}, {}};
     }
 }
@@ -308,6 +311,7 @@ asio::awaitable<detail::outcome> client::impl::do_cancel(std::string id) {
     req.target = "/task/openapi/cancel";
     req.body = detail::encode_legacy_task_body(opts.api_key, id);
     req.idempotent = true;  // cancelling twice is harmless
+    auto started = clock::now();
     for (unsigned attempt = 1;; ++attempt) {
         detail::outcome r;
         r.t.id = id;
@@ -329,9 +333,10 @@ asio::awaitable<detail::outcome> client::impl::do_cancel(std::string id) {
             task_ended(id);  // the account no longer runs it
             co_return r;
         }
-        if (!is_retryable(r.ec) || !may_retry(r, opts.retry.query, attempt))
+        auto delay = is_retryable(r.ec) ? next_retry(r, opts.retry.query, attempt, started) : std::nullopt;
+        if (!delay)
             co_return r;
-        if (auto ec = co_await sleep(retry_delay(opts.retry.query, attempt, r)))
+        if (auto ec = co_await sleep(*delay))
             co_return detail::outcome{ec, {}, {}};
     }
 }

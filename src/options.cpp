@@ -112,9 +112,9 @@ error_code client_options::validate(std::string* why) const {
         return fail(errc::invalid_options, "poll policy: growth must be >= 1 and jitter within 0..1");
     for (auto* rp : {&retry.query, &retry.submit})
         if (rp->max_attempts == 0 || rp->base_delay < duration::zero() || rp->max_delay < rp->base_delay ||
-            rp->max_retry_after < duration::zero())
+            rp->max_retry_after < duration::zero() || rp->max_elapsed < duration::zero())
             return fail(errc::invalid_options,
-                        "retry policy: max_attempts >= 1, 0 <= base_delay <= max_delay, max_retry_after >= 0");
+                        "retry policy: max_attempts >= 1, 0 <= base_delay <= max_delay, max_retry_after and max_elapsed >= 0");
     if (!(retry.budget_tokens >= 0) || !(retry.budget_refill >= 0))
         return fail(errc::invalid_options, "retry budget: budget_tokens and budget_refill must not be negative");
     if (!(throttle.requests_per_second >= 0) || (throttle.requests_per_second > 0 && throttle.burst == 0))

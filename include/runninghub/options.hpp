@@ -50,12 +50,13 @@ struct poll_policy {
 
 /// Repeats of one kind of call: full-jitter exponential backoff, capped;
 /// a server's Retry-After (seconds or HTTP-date) is honoured up to
-/// max_retry_after.
+/// max_retry_after; max_elapsed bounds the whole.
 struct retry_policy {
     unsigned max_attempts = 4;  // including the first
     duration base_delay = 200ms;
     duration max_delay = 10s;
     duration max_retry_after = 60s;
+    duration max_elapsed = 5min;  // overall: no repeat would start later than this after the first try
 };
 
 /// What is repeated, and how much. Queries are repeated on transport faults,
@@ -66,8 +67,8 @@ struct retry_policy {
 /// Once a submit went out without a valid answer it is never repeated
 /// (errc::submit_outcome_unknown).
 struct retry_options {
-    retry_policy query{4, 200ms, 10s, 60s};
-    retry_policy submit{6, 2s, 30s, 120s};
+    retry_policy query{4, 200ms, 10s, 60s, 2min};
+    retry_policy submit{6, 2s, 30s, 120s, 5min};
     /// Client-wide budget: each repeat costs one token, each successful
     /// request earns `budget_refill`; with no token left, errors are returned
     /// at once, so an outage does not become a retry storm.

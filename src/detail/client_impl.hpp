@@ -110,9 +110,11 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     /// Waits for the request-rate limiter; an error when cancelled.
     boost::asio::awaitable<error_code> pace();
     boost::asio::awaitable<error_code> sleep(duration d);
-    /// Whether to repeat after `o` failed: budget and cause are accounted.
-    bool may_retry(const detail::outcome& o, const retry_policy& p, unsigned attempt);
-    duration retry_delay(const retry_policy& p, unsigned attempt, const detail::outcome& o);
+    /// The delay before repeating after `o` failed, or nullopt when the
+    /// attempts, the policy's overall time or the client's budget are spent
+    /// (the repeat is then counted by cause).
+    std::optional<duration> next_retry(const detail::outcome& o, const retry_policy& p, unsigned attempt,
+                                       time_point started);
     /// The client saw a task end (seen), or its caller gave up waiting for it
     /// (!seen: cancelled or timed-out wait): the slot it held in the submit
     /// gate frees. Should the service still run an abandoned task, a 421 on a

@@ -158,6 +158,26 @@ BOOST_AUTO_TEST_CASE(retry_budget_stops_a_retry_storm) {
     });
 }
 
+BOOST_AUTO_TEST_CASE(retries_bounded_in_time) {
+    rh::emulator emu(fast_emulator());
+    asio::io_context io;
+    auto opts = fast_client(emu);
+    opts.retry.query = {100, 100ms, 100ms, 1s, 350ms};
+    rh::client c(io.get_executor(), opts);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto t = co_await c.run(app, some_inputs());
+        emu.set_faults({{rh::fault_kind::http_502, 1.0, "/openapi/v2/query"}});
+        auto start = rh::clock::now();
+        auto [ec, q] = co_await c.query(t.id, tuple_token);
+        BOOST_TEST(ec == rh::errc::http_server_error);
+        auto elapsed = seconds_since(start);
+        BOOST_TEST(elapsed < 3.0);
+        BOOST_TEST(elapsed >= 0.2);                // it kept trying for most of max_elapsed
+        BOOST_TEST(c.stats().query_retries < 99u);  // and stopped there, not at max_attempts
+    });
+}
+
 BOOST_AUTO_TEST_CASE(retry_after_honoured_and_capped) {
     rh::emulator emu(fast_emulator());
     asio::io_context io;

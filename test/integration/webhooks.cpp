@@ -4,6 +4,8 @@
 
 #include <runninghub/webhook.hpp>
 
+#include "detail/cert.hpp"
+
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
@@ -170,6 +172,25 @@ BOOST_AUTO_TEST_CASE(events_complete_waits_with_about_one_query) {
         BOOST_TEST(l.stats().accepted == n);
         BOOST_TEST(emu.counters().webhooks_delivered == n);
     }
+}
+
+BOOST_AUTO_TEST_CASE(https_listener) {
+    auto cert = rh::detail::make_certificate("127.0.0.1");
+    auto eo = fast_emulator();
+    eo.webhook_format = rh::webhook_shape::object;
+    rh::emulator emu(eo);
+    asio::io_context io;
+    auto wo = listener_options();
+    wo.cert_pem = cert.cert_pem;
+    wo.key_pem = cert.key_pem;
+    rh::webhook_listener l(io.get_executor(), wo);
+    BOOST_TEST(l.callback_url().starts_with("https://127.0.0.1:"));
+    rh::client c(io.get_executor(), fast_client(emu));
+    c.attach(l, {.safety_poll_interval = 30s});
+    auto b = run_tasks(io, c, 20, 50ms, &l);
+    BOOST_TEST(b.ok == 20u);
+    BOOST_TEST(b.queries_per_task == 1.0);
+    BOOST_TEST(l.stats().accepted == 20u);
 }
 
 BOOST_AUTO_TEST_CASE(lost_and_duplicate_webhooks) {
