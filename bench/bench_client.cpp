@@ -40,8 +40,19 @@ int main(int argc, char** argv) {
     std::size_t requests = 20000, concurrency = 32;
     unsigned emu_threads = 1;
     std::string url, ca_file, task_id;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string k = argv[i], v = argv[i + 1];
+    bool single_threaded = false;
+    for (int i = 1; i < argc; i += 2) {
+        std::string k = argv[i];
+        if (k == "--single-threaded") {
+            single_threaded = true;
+            --i;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            std::cerr << "bench_client: " << k << " needs a value\n";
+            return 2;
+        }
+        std::string v = argv[i + 1];
         if (k == "--requests") requests = std::stoul(v);
         else if (k == "--concurrency") concurrency = std::stoul(v);
         else if (k == "--emulator-threads") emu_threads = static_cast<unsigned>(std::stoul(v));
@@ -66,6 +77,7 @@ int main(int argc, char** argv) {
         opts.ca_file = ca_file;
     }
     opts.pool.max_connections = concurrency;
+    opts.single_threaded = single_threaded;
     asio::io_context io(1);
     rh::client c(io.get_executor(), opts);
 
@@ -111,6 +123,7 @@ int main(int argc, char** argv) {
     double cpu = thread_cpu_us() - cpu0;
     auto s = c.stats();
     std::cout << "bench_client: " << done << " requests (" << failed << " failed), concurrency " << concurrency
+              << (single_threaded ? ", single_threaded" : ", internal strand")
               << ", " << (opts.base_url.starts_with("https") ? "HTTPS" : "HTTP") << "\n"
               << "  requests/s          " << done / secs << "\n"
               << "  client CPU          " << cpu / double(done) << " us/request (" << cpu / 1e6 << " s)\n"

@@ -18,6 +18,8 @@ id=$(RUNNINGHUB_API_KEY=$key RUNNINGHUB_BASE_URL=$url RUNNINGHUB_CA_FILE=$dir/ca
 echo "== runninghub-cpp client: POST /openapi/v2/query, $n requests, $conc in flight"
 "$build/bench_client" --url "$url" --ca-file "$dir/ca.pem" --task-id "$id" --requests "$n" --concurrency "$conc" \
     | tee "$dir/client.txt"
+"$build/bench_client" --url "$url" --ca-file "$dir/ca.pem" --task-id "$id" --requests "$n" --concurrency "$conc" \
+    --single-threaded | tee "$dir/client1.txt"
 cat > "$dir/query.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"taskId":"$id"}'
@@ -31,6 +33,7 @@ cat "$dir/wrk.txt"
 requests=$(awk '/requests in/ {print $1}' "$dir/wrk.txt")
 read -r user sys <"$dir/wrk.time"
 client_us=$(awk '/client CPU/ {print $3}' "$dir/client.txt")
-awk -v u="$user" -v s="$sys" -v r="$requests" -v c="$client_us" 'BEGIN {
+client1_us=$(awk '/client CPU/ {print $3}' "$dir/client1.txt")
+awk -v u="$user" -v s="$sys" -v r="$requests" -v c="$client_us" -v c1="$client1_us" 'BEGIN {
     w = (u + s) * 1e6 / r
-    printf "== CPU per request: client %.2f us, wrk %.2f us, ratio %.2f\n", c, w, c / w }'
+    printf "== CPU per request: wrk %.2f us; client %.2f us (ratio %.2f), single_threaded %.2f us (ratio %.2f)\n", w, c, c / w, c1, c1 / w }'

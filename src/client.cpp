@@ -74,7 +74,7 @@ void deliver(const asio::any_io_executor& ex, client::task_handler h, error_code
 } // namespace detail
 
 client::impl::impl(asio::any_io_executor e, client_options o)
-    : ex(asio::make_strand(e)), opts(checked(std::move(o))), log(opts.logger, opts.log_threshold, opts.api_key),
+    : ex(o.single_threaded ? e : asio::any_io_executor(asio::make_strand(e))), opts(checked(std::move(o))), log(opts.logger, opts.log_threshold, opts.api_key),
       base(origin_of(opts)), http(ex, opts, log), rng(std::random_device{}()),
       gate(ex, opts.throttle.max_in_flight_tasks), limiter(opts.throttle.requests_per_second, opts.throttle.burst),
       budget(opts.retry.budget_tokens, opts.retry.budget_refill), waits(*this) {}
@@ -151,7 +151,7 @@ void client::impl::count_call(endpoint which, const error_code& ec) {
 asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req) {
     detail::outcome r;
     r.t.diag.endpoint = "POST " + std::string(req.target);
-    if (auto ec = co_await pace()) {
+    if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
         r.ec = ec;
         co_return r;
     }
@@ -258,7 +258,7 @@ asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vec
 
 asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, time_point deadline) {
     detail::outcome r;
-    if (auto ec = co_await pace()) {
+    if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
         r.ec = ec;
         co_return r;
     }
@@ -316,7 +316,7 @@ asio::awaitable<detail::outcome> client::impl::do_cancel(std::string id) {
         detail::outcome r;
         r.t.id = id;
         r.t.diag.endpoint = "POST /task/openapi/cancel";
-        if ((r.ec = co_await pace()))
+        if (limiter.enabled() && (r.ec = co_await pace()))
             co_return r;
         auto res = co_await http.request(base, req, clock::now() + opts.timeout.request);
         if (res.ec) {
