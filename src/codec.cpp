@@ -19,49 +19,11 @@ std::string_view str_or_empty(const json::object& o, std::string_view key) {
     return {};
 }
 
-// A string, or a number written back exactly (ids must never go through double).
-std::string scalar_text(const json::value* v) {
-    if (!v)
-        return {};
-    switch (v->kind()) {
-    case json::kind::string: return std::string(v->get_string());
-    case json::kind::int64: return std::to_string(v->get_int64());
-    case json::kind::uint64: return std::to_string(v->get_uint64());
-    case json::kind::double_: return json::serialize(*v);
-    case json::kind::bool_: return v->get_bool() ? "true" : "false";
-    default: return {};
-    }
-}
-
 std::optional<std::string> opt_text(const json::object& o, std::string_view key) {
     auto* v = o.if_contains(key);
     if (!v || v->is_null())
         return std::nullopt;
     return scalar_text(v);
-}
-
-const json::value* first_of(const json::object& o, std::initializer_list<std::string_view> keys) {
-    for (auto k : keys)
-        if (auto* v = o.if_contains(k); v && !v->is_null())
-            return v;
-    return nullptr;
-}
-
-void decode_results(const json::value* v, std::vector<result_file>& out) {
-    if (!v || !v->is_array())
-        return;
-    for (auto& item : v->get_array()) {
-        auto* o = item.if_object();
-        if (!o)
-            continue;
-        result_file r;
-        r.url = scalar_text(first_of(*o, {"url", "outputUrl", "fileUrl"}));
-        r.output_type = scalar_text(first_of(*o, {"outputType", "fileType"}));
-        r.node_id = scalar_text(o->if_contains("nodeId"));
-        if (auto* t = first_of(*o, {"text", "content", "output"}))
-            r.text = scalar_text(t);
-        out.push_back(std::move(r));
-    }
 }
 
 error_code service_error(std::string_view code_text, diagnostics& diag) {
@@ -99,6 +61,43 @@ void decode_flat(const json::object& o, task& t) {
 }
 
 } // namespace
+
+std::string scalar_text(const json::value* v) {
+    if (!v)
+        return {};
+    switch (v->kind()) {
+    case json::kind::string: return std::string(v->get_string());
+    case json::kind::int64: return std::to_string(v->get_int64());
+    case json::kind::uint64: return std::to_string(v->get_uint64());
+    case json::kind::double_: return json::serialize(*v);
+    case json::kind::bool_: return v->get_bool() ? "true" : "false";
+    default: return {};
+    }
+}
+
+const json::value* first_of(const json::object& o, std::initializer_list<std::string_view> keys) {
+    for (auto k : keys)
+        if (auto* v = o.if_contains(k); v && !v->is_null())
+            return v;
+    return nullptr;
+}
+
+void decode_results(const json::value* v, std::vector<result_file>& out) {
+    if (!v || !v->is_array())
+        return;
+    for (auto& item : v->get_array()) {
+        auto* o = item.if_object();
+        if (!o)
+            continue;
+        result_file r;
+        r.url = scalar_text(first_of(*o, {"url", "outputUrl", "fileUrl"}));
+        r.output_type = scalar_text(first_of(*o, {"outputType", "fileType"}));
+        r.node_id = scalar_text(o->if_contains("nodeId"));
+        if (auto* t = first_of(*o, {"text", "content", "output"}))
+            r.text = scalar_text(t);
+        out.push_back(std::move(r));
+    }
+}
 
 bool valid_id(std::string_view id) noexcept {
     if (id.empty() || id.size() > 64)

@@ -2,6 +2,7 @@
 #include <runninghub/models.hpp>
 
 #include "detail/cert.hpp"
+#include "detail/codec.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -581,7 +582,7 @@ struct emulator::impl {
             return json_answer(res, task_json(it->first, it->second, now));
         }
         if (target == "/task/openapi/cancel") {
-            auto it = tasks.find(scalar(obj.if_contains("taskId")));
+            auto it = tasks.find(detail::scalar_text(obj.if_contains("taskId")));
             if (it == tasks.end() || it->second.key != key)
                 return legacy_error(res, 807, "APIKEY_TASK_NOT_FOUND");
             auto& t = it->second;
@@ -598,18 +599,6 @@ struct emulator::impl {
         legacy_error(res, 1001, "Invalid URL");
         res.result(http::status::not_found);
         return false;
-    }
-
-    static std::string scalar(const json::value* v) {
-        if (!v)
-            return {};
-        if (auto* s = v->if_string())
-            return std::string(*s);
-        if (v->is_int64())
-            return std::to_string(v->get_int64());
-        if (v->is_uint64())
-            return std::to_string(v->get_uint64());
-        return {};
     }
 
     emulator_options opts;

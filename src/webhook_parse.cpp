@@ -1,5 +1,7 @@
 #include <runninghub/webhook.hpp>
 
+#include "detail/codec.hpp"
+
 #include <boost/json.hpp>
 
 namespace json = boost::json;
@@ -7,56 +9,20 @@ namespace json = boost::json;
 namespace runninghub {
 namespace {
 
-std::string text_of(const json::value* v) {
-    if (!v)
-        return {};
-    if (auto* s = v->if_string())
-        return std::string(*s);
-    if (v->is_int64())
-        return std::to_string(v->get_int64());
-    if (v->is_uint64())
-        return std::to_string(v->get_uint64());
-    return {};
-}
-
-const json::value* first_of(const json::object& o, std::initializer_list<std::string_view> keys) {
-    for (auto k : keys)
-        if (auto* v = o.if_contains(k); v && !v->is_null())
-            return v;
-    return nullptr;
-}
-
-void read_results(const json::value* v, std::vector<result_file>& out) {
-    if (!v || !v->is_array())
-        return;
-    for (auto& item : v->get_array()) {
-        auto* o = item.if_object();
-        if (!o)
-            continue;
-        result_file r;
-        r.url = text_of(first_of(*o, {"url", "outputUrl", "fileUrl"}));
-        r.output_type = text_of(first_of(*o, {"outputType", "fileType"}));
-        r.node_id = text_of(o->if_contains("nodeId"));
-        if (auto* t = first_of(*o, {"text", "content", "output"}))
-            r.text = text_of(t);
-        out.push_back(std::move(r));
-    }
-}
-
 // Reads status and results from one level: {status, results}, {taskStatus},
 // or the legacy outputs envelope {code, msg, data:[…]|{failedReason}}.
 void read_outcome(const json::object& o, webhook_event& e) {
     if (e.task_id.empty())
-        e.task_id = text_of(first_of(o, {"taskId", "task_id"}));
-    if (auto* st = first_of(o, {"status", "taskStatus"}); st && st->is_string())
+        e.task_id = detail::scalar_text(detail::first_of(o, {"taskId", "task_id"}));
+    if (auto* st = detail::first_of(o, {"status", "taskStatus"}); st && st->is_string())
         e.status = parse_task_status(st->get_string());
-    read_results(o.if_contains("results"), e.results);
+    detail::decode_results(o.if_contains("results"), e.results);
     auto* code = o.if_contains("code");
     auto* data = o.if_contains("data");
     if (code && (code->is_int64() || code->is_uint64() || code->is_string())) {
-        auto c = text_of(code);
+        auto c = detail::scalar_text(code);
         if (data && data->is_array()) {
-            read_results(data, e.results);
+            detail::decode_results(data, e.results);
             if (c == "0" && e.status == task_status::unknown)
                 e.status = task_status::success;
         } else if (c == "805" && e.status == task_status::unknown) {

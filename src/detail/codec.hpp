@@ -5,6 +5,9 @@
 #include <runninghub/models.hpp>
 #include <runninghub/options.hpp>
 
+#include <boost/json/fwd.hpp>
+
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,6 +24,15 @@ struct http_answer {
 
 std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow);
 std::string encode_query_body(std::string_view task_id);
+
+// JSON helpers shared by the decoders (codec, webhook payloads, emulator).
+
+/// A string, or a number written back exactly (ids must never go through double).
+std::string scalar_text(const boost::json::value* v);
+/// The first of `keys` present and not null.
+const boost::json::value* first_of(const boost::json::object& o, std::initializer_list<std::string_view> keys);
+/// Appends the result files of an array (url|outputUrl|fileUrl, outputType|fileType, nodeId, text|content|output).
+void decode_results(const boost::json::value* v, std::vector<result_file>& out);
 
 /// Validates an id used in a path or body: 1..64 of [0-9A-Za-z_-].
 bool valid_id(std::string_view id) noexcept;
