@@ -205,8 +205,8 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         p.open -= n;
     }
 
-    asio::awaitable<lease> acquire(pool& p, time_point deadline, bool force_fresh, error_code& ec) {
-        lease l;
+    // A kept-alive connection or a slot to open one, when one is free now.
+    bool try_acquire(pool& p, bool force_fresh, lease& l) {
         l.owner = this;
         expire_idle(p);
         auto now = clock::now();
@@ -214,24 +214,31 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
             auto c = std::move(p.idle.back());
             p.idle.pop_back();
             bool expired = pool_opts_.idle_timeout > duration::zero() && c->idle_since + pool_opts_.idle_timeout <= now;
-            if (force_fresh || expired || (now - c->idle_since > std::chrono::milliseconds(200) && unusable_while_idle(*c))) {
+            if (force_fresh || expired ||
+                (now - c->idle_since > std::chrono::milliseconds(200) && unusable_while_idle(*c))) {
                 close(std::move(c), expired ? close_cause::idle : close_cause::by_peer);
                 --p.open;
                 continue;
             }
             l.p = &p;
             l.c = std::move(c);
-            co_return l;
+            return true;
         }
         if (p.open < pool_opts_.max_connections) {
             ++p.open;
             l.p = &p;
             l.fresh = true;
-            co_return l;
+            return true;
         }
+        return false;
+    }
+
+    // Queues for the next released connection (FIFO), within the deadline.
+    asio::awaitable<void> wait_for_connection(pool& p, time_point deadline, lease& l, error_code& ec) {
         waiter w(ex_);
-        w.timer.expires_at(timeouts_.pool_wait > duration::zero() ? std::min(deadline, now + timeouts_.pool_wait)
-                                                                  : deadline);
+        w.timer.expires_at(timeouts_.pool_wait > duration::zero()
+                               ? std::min(deadline, clock::now() + timeouts_.pool_wait)
+                               : deadline);
         p.waiters.push_back(&w);
         stats_.waiters_peak = std::max(++stats_.waiters_now, stats_.waiters_peak);
         auto [wec] = co_await w.timer.async_wait(use_tuple);
@@ -239,7 +246,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
             l.p = &p;
             l.c = std::move(w.conn);
             l.fresh = !l.c;
-            co_return l;
+            co_return;
         }
         std::erase(p.waiters, &w);
         --stats_.waiters_now;
@@ -249,7 +256,6 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
             ec = asio::error::operation_aborted;
         else
             ec = make_error_code(errc::pool_wait_timeout);
-        co_return l;
     }
 
     asio::awaitable<error_code> resolve(pool& p, time_point deadline) {
@@ -399,9 +405,12 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         pool& p = pool_for(o);
         ++stats_.requests;
         for (int attempt = 0;; ++attempt) {
-            lease l = co_await acquire(p, deadline, attempt > 0, out.ec);
-            if (out.ec)
-                co_return out;
+            lease l;
+            if (!try_acquire(p, attempt > 0, l)) {
+                co_await wait_for_connection(p, deadline, l, out.ec);
+                if (out.ec)
+                    co_return out;
+            }
             if (l.fresh) {
                 l.c = std::make_unique<connection>(ex_, ctx_);
                 if ((out.ec = co_await connect(p, *l.c, deadline, out.detail))) {
