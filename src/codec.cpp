@@ -269,6 +269,25 @@ duration poll_delay(const poll_policy& p, unsigned n, double u) noexcept {
     return duration(static_cast<duration::rep>(std::max(0.0, base + spread)));
 }
 
+duration learned_poll_delay(const poll_policy& p, const duration_estimate& e, duration elapsed, unsigned n,
+                            double u) noexcept {
+    if (!p.learn || e.samples < p.learn_after)
+        return poll_delay(p, n, u);
+    using secs = std::chrono::duration<double>;
+    double t = secs(elapsed).count();
+    double lo = e.mean_s - 2 * e.dev_s, hi = e.mean_s + 3 * e.dev_s;
+    double floor = secs(p.min_interval).count();
+    double d;
+    if (t < lo)
+        d = lo - t;  // sleep through the usual run time
+    else if (t < hi)
+        d = std::clamp((hi - lo) / 4, floor, std::max(floor, secs(p.interval).count()));  // ~4 polls in the window
+    else
+        return poll_delay(p, std::max(n, 1u), u);  // an unusually long task: the plain schedule
+    d = std::max(d, floor) * (1.0 + p.jitter * (2.0 * u - 1.0) / 2);
+    return std::chrono::duration_cast<duration>(secs(d));
+}
+
 duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept {
     double cap = static_cast<double>(p.base_delay.count()) * std::pow(2.0, std::min(n, 30u) - 1.0);
     cap = std::min(cap, static_cast<double>(p.max_delay.count()));

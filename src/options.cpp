@@ -108,6 +108,8 @@ error_code client_options::validate(std::string* why) const {
         return fail(errc::invalid_options, "phase timeouts must not be negative (0 disables one)");
     if (poll.interval <= duration::zero() || poll.first_delay < duration::zero() || poll.cap < poll.interval)
         return fail(errc::invalid_options, "poll policy: interval must be positive, first_delay not negative, cap >= interval");
+    if (poll.learn && poll.min_interval <= duration::zero())
+        return fail(errc::invalid_options, "poll policy: min_interval must be positive when learn is on");
     if (!(poll.growth >= 1.0) || !(poll.jitter >= 0.0 && poll.jitter <= 1.0))
         return fail(errc::invalid_options, "poll policy: growth must be >= 1 and jitter within 0..1");
     for (auto* rp : {&retry.query, &retry.submit})

@@ -21,6 +21,13 @@ wait_scheduler::~wait_scheduler() {
     shutdown();
 }
 
+duration wait_scheduler::next_delay(const wait_record& r, const poll_policy& p, unsigned n, time_point now) {
+    // With webhooks the event says when; otherwise what past tasks took.
+    if (safety_ > duration::zero())
+        return poll_delay(p, n, owner_.uniform());
+    return learned_poll_delay(p, owner_.durations, now - r.started, n, owner_.uniform());
+}
+
 const poll_policy& wait_scheduler::policy_of(const wait_record& r) const {
     return r.policy ? *r.policy : owner_.opts.poll;
 }
@@ -45,7 +52,9 @@ void wait_scheduler::add(std::string id, wait_options opts, client::task_handler
     }
     auto now = clock::now();
     r->deadline = opts.timeout >= time_point::max() - now ? time_point::max() : now + opts.timeout;
-    r->due = std::min(now + poll_delay(policy_of(*r), 0, owner_.uniform()), r->deadline);
+    auto known = owner_.tasks_in_flight.find(r->id);
+    r->started = r->last_running = known != owner_.tasks_in_flight.end() ? known->second : now;
+    r->due = std::min(now + next_delay(*r, policy_of(*r), 0, now), r->deadline);
     auto slot = asio::get_associated_cancellation_slot(r->handler);
     if (slot.is_connected())
         slot.template emplace<cancel_fn>(cancel_fn{this, r});
@@ -194,10 +203,18 @@ void wait_scheduler::on_query(wait_record* r, std::exception_ptr ep, outcome o) 
     // After a TASK_END event the client's own pace applies (the service may
     // lag a moment behind its event); before it, the safety interval.
     const auto& policy = r->event_seen ? owner_.opts.poll : policy_of(*r);
-    auto delay = poll_delay(policy, r->event_seen ? 1 : r->polls, owner_.uniform());
+    auto delay = r->event_seen ? poll_delay(policy, 1, owner_.uniform())
+                               : next_delay(*r, policy, r->polls, clock::now());
     if (!o.ec) {
         r->errors = 0;
         r->last = o.t.status;
+        auto now = clock::now();
+        if (is_terminal(o.t.status) && !r->event_seen) {
+            // It ended between the last poll that saw it running and this one.
+            owner_.durations.add(r->last_running + (now - r->last_running) / 2 - r->started);
+        } else if (!is_terminal(o.t.status)) {
+            r->last_running = now;
+        }
         if (is_terminal(o.t.status)) {
             error_code ec;
             if (o.t.status != task_status::success) {

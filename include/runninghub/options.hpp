@@ -39,6 +39,10 @@ struct pool_options {
 
 /// When to query a task: first after `first_delay`, then every `interval`
 /// growing by `growth` per poll up to `cap`; each delay is spread by ±`jitter`.
+/// With `learn`, once `learn_after` tasks of this client have been seen to
+/// end, a wait sleeps through the time tasks usually take (mean − 2 deviations
+/// of the observed durations), polls densely around their usual end, and falls
+/// back to the schedule above after it.
 struct poll_policy {
     duration first_delay = 3s;
     duration interval = 5s;
@@ -46,6 +50,9 @@ struct poll_policy {
     duration cap = 30s;
     double jitter = 0.1;           // fraction, 0..1
     unsigned max_poll_errors = 5;  // consecutive transient query failures tolerated
+    bool learn = true;
+    unsigned learn_after = 5;
+    duration min_interval = 100ms; // the densest polling, around the expected end
 };
 
 /// Repeats of one kind of call: full-jitter exponential backoff, capped;

@@ -4,6 +4,7 @@
 #include "http.hpp"
 #include "log.hpp"
 #include "origin.hpp"
+#include "codec.hpp"
 #include "throttle.hpp"
 
 #include <runninghub/client.hpp>
@@ -38,6 +39,8 @@ struct wait_record {
     std::unique_ptr<poll_policy> policy;  // null: the client's
     boost::asio::cancellation_signal query_cancel;
     std::uint32_t heap_index = npos;
+    time_point started{};                 // when the task was accepted (or the wait began)
+    time_point last_running{};            // the last poll that found it still running
     std::uint16_t polls = 0;
     std::uint8_t errors = 0;
     task_status last = task_status::unknown;
@@ -82,6 +85,7 @@ private:
     void finish(wait_record* r, error_code ec, task t);
     void maybe_delete(wait_record* r);
     const poll_policy& policy_of(const wait_record& r) const;
+    duration next_delay(const wait_record& r, const poll_policy& p, unsigned n, time_point now);
 
     client::impl& owner_;
     std::vector<wait_record*> heap_;
@@ -137,6 +141,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     /// Accepted tasks not yet seen to end, with when they were accepted; with
     /// throttling on, each holds a gate slot.
     std::unordered_map<std::string, time_point> tasks_in_flight;
+    detail::duration_estimate durations;         // of tasks seen to end, for learned polling
     /// Calls by endpoint, counted without building strings on the hot path.
     enum endpoint { run_ai_app, run_workflow, query, cancel, endpoint_count };
     static constexpr const char* endpoint_names[endpoint_count] = {

@@ -55,6 +55,29 @@ std::optional<duration> parse_retry_after(std::string_view v, std::chrono::syste
 /// Delay before poll number `n` (0 = first) for a uniform `u` in [0,1).
 duration poll_delay(const poll_policy& p, unsigned n, double u) noexcept;
 
+/// Task durations seen by a client: mean and mean deviation, smoothed
+/// (like TCP's RTT estimator).
+struct duration_estimate {
+    double mean_s = 0, dev_s = 0;
+    std::uint64_t samples = 0;
+    void add(duration d) noexcept {
+        double x = std::chrono::duration<double>(d).count();
+        if (samples++ == 0) {
+            mean_s = x;
+            dev_s = x / 2;
+            return;
+        }
+        double err = x - mean_s;
+        mean_s += err / 8;
+        dev_s += ((err < 0 ? -err : err) - dev_s) / 4;
+    }
+};
+
+/// The learned poll schedule: the delay before the next poll of a task that
+/// has run for `elapsed`, or the plain poll_delay() when not enough is known.
+duration learned_poll_delay(const poll_policy& p, const duration_estimate& e, duration elapsed, unsigned n,
+                            double u) noexcept;
+
 /// Full-jitter exponential backoff before retry number `n` (1 = first retry).
 duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept;
 

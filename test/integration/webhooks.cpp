@@ -212,6 +212,40 @@ BOOST_AUTO_TEST_CASE(lost_and_duplicate_webhooks) {
     BOOST_TEST(l.stats().accepted == 100u - e.webhooks_lost);
 }
 
+BOOST_AUTO_TEST_CASE(polling_learns_task_durations) {
+    // Tasks of 1.5 s with the default policy (3 s, then 5 s): after a few
+    // tasks the client sleeps through their usual duration and polls densely
+    // around its end.
+    auto eo = fast_emulator();
+    eo.run_time = 1500ms;
+    rh::emulator emu(eo);
+    auto opts = emu.make_client_options();
+    batch_numbers plain, learned;
+    {
+        opts.poll.learn = false;
+        asio::io_context io;
+        rh::client c(io.get_executor(), opts);
+        plain = run_tasks(io, c, 20, eo.run_time);
+    }
+    {
+        opts.poll.learn = true;
+        asio::io_context io;
+        rh::client c(io.get_executor(), opts);
+        run_tasks(io, c, 5, eo.run_time);  // what tasks take, learned on 5
+        io.restart();
+        auto before = c.stats().queries;
+        learned = run_tasks(io, c, 20, eo.run_time);
+        learned.queries_per_task = double(c.stats().queries - before) / 20;
+    }
+    std::cout << "learning: plain " << plain.queries_per_task << " queries/task, seen " << plain.mean_seen_after_end_ms
+              << " ms after the end; learned " << learned.queries_per_task << " queries/task, seen "
+              << learned.mean_seen_after_end_ms << " ms after the end\n";
+    BOOST_TEST(plain.ok == 20u);
+    BOOST_TEST(learned.ok == 20u);
+    BOOST_TEST(learned.queries_per_task <= 4.0);
+    BOOST_TEST(learned.mean_seen_after_end_ms < plain.mean_seen_after_end_ms);
+}
+
 BOOST_AUTO_TEST_CASE(detection_delay_with_and_without_webhooks) {
     // The client's default poll policy (3 s first, then every 5 s) against
     // tasks of 4 s, with and without the listener: queries per task and the

@@ -167,6 +167,28 @@ BOOST_AUTO_TEST_CASE(poll_delays_grow_to_the_cap_within_jitter) {
     BOOST_TEST(poll_delay(p, 9, 0.999) <= std::chrono::seconds(11));
 }
 
+BOOST_AUTO_TEST_CASE(learned_polls_sleep_through_the_usual_run_time) {
+    poll_policy p;  // 3 s first, then 5 s
+    duration_estimate e;
+    BOOST_TEST(learned_poll_delay(p, e, duration::zero(), 0, 0.5) == poll_delay(p, 0, 0.5));  // nothing learned
+    for (int i = 0; i < 20; ++i)
+        e.add(std::chrono::seconds(60) + std::chrono::milliseconds(i % 2 ? 500 : -500));
+    BOOST_TEST(e.mean_s > 59.5);
+    BOOST_TEST(e.mean_s < 60.5);
+    // A fresh wait sleeps almost to the usual end: one query instead of ~12.
+    auto first = learned_poll_delay(p, e, duration::zero(), 0, 0.5);
+    BOOST_TEST(first > std::chrono::seconds(50));
+    BOOST_TEST(first < std::chrono::seconds(60));
+    // Around the usual end it polls densely, never below min_interval.
+    auto near = learned_poll_delay(p, e, std::chrono::seconds(60), 3, 0.5);
+    BOOST_TEST(near >= p.min_interval);
+    BOOST_TEST(near < std::chrono::seconds(2));
+    // Far past it, the plain schedule again.
+    BOOST_TEST(learned_poll_delay(p, e, std::chrono::seconds(120), 5, 0.5) == poll_delay(p, 5, 0.5));
+    p.learn = false;
+    BOOST_TEST(learned_poll_delay(p, e, duration::zero(), 0, 0.5) == poll_delay(p, 0, 0.5));
+}
+
 BOOST_AUTO_TEST_CASE(backoff_is_full_jitter_and_capped) {
     retry_policy p;
     p.base_delay = std::chrono::milliseconds(100);
