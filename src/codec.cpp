@@ -276,7 +276,7 @@ duration learned_poll_delay(const poll_policy& p, const duration_estimate& e, du
     using secs = std::chrono::duration<double>;
     double t = secs(elapsed).count();
     double lo = e.mean_s - 2 * e.dev_s, hi = e.mean_s + 3 * e.dev_s;
-    double floor = secs(p.min_interval).count();
+    double floor = secs(std::min(p.min_interval, p.interval)).count();  // never sparser than the plain schedule
     double d;
     if (t < lo)
         d = lo - t;  // sleep through the usual run time

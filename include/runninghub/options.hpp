@@ -52,7 +52,7 @@ struct poll_policy {
     unsigned max_poll_errors = 5;  // consecutive transient query failures tolerated
     bool learn = true;
     unsigned learn_after = 5;
-    duration min_interval = 100ms; // the densest polling, around the expected end
+    duration min_interval = 100ms; // the densest polling around the expected end (or `interval`, if smaller)
 };
 
 /// Repeats of one kind of call: full-jitter exponential backoff, capped;
