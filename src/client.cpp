@@ -481,7 +481,6 @@ void client::start_run_and_wait(std::shared_ptr<impl> self, const char* prefix, 
             wait_options wo;
             wo.timeout = opts.timeout + std::chrono::minutes(1);  // the deadline timer decides
             wo.poll = opts.poll;
-            waiting = true;
             client::start_wait(self, result.t.id, std::move(wo),
                                task_handler(asio::bind_cancellation_slot(
                                    inner.slot(), [keep = shared_from_this()](error_code ec, task t) {
@@ -490,7 +489,6 @@ void client::start_run_and_wait(std::shared_ptr<impl> self, const char* prefix, 
         }
 
         void on_wait(error_code ec, task t) {
-            waiting = false;
             if (!t.id.empty())
                 result.t = std::move(t);
             if (abort_reason)
@@ -538,7 +536,6 @@ void client::start_run_and_wait(std::shared_ptr<impl> self, const char* prefix, 
         run_result result;
         error_code abort_reason;
         bool finished = false;
-        bool waiting = false;
     };
     if (o.timeout <= duration::zero()) {
         run_result r;

@@ -13,9 +13,10 @@
 //
 // Threads: the client keeps its state on an internal strand of the executor
 // it was given, so its asynchronous operations may be started from any thread
-// running that io_context. stats(), options() and attach() read or set state
-// directly: call them from get_executor() (the strand) or while no thread runs
-// the io_context. Emit a cancellation signal from the executor of the
+// running that io_context. stats() reads counters directly: call it from
+// get_executor() (the strand) or while no thread runs the io_context.
+// attach() subscribes to the listener directly: call it before the listener's
+// executor runs, or on it. Emit a cancellation signal from the executor of the
 // operation's handler, as Asio requires of every operation.
 //
 // Lifetime: operations keep the client's state alive; destroying the client
