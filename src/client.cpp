@@ -148,7 +148,7 @@ void client::impl::count_call(endpoint which, const error_code& ec) {
         ++e.transport_error;
 }
 
-asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req) {
+asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req, endpoint which) {
     detail::outcome r;
     r.t.diag.endpoint = "POST " + std::string(req.target);
     if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
@@ -168,7 +168,7 @@ asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_re
             r.ec = res.ec;
             r.t.diag.server_message = res.detail;
         }
-        count_call(req.target.starts_with("/openapi/v2/run/ai-app") ? run_ai_app : run_workflow, r.ec);
+        count_call(which, r.ec);
         co_return r;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
@@ -180,12 +180,14 @@ asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_re
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
             r.retry_after = *ra;
     }
-    count_call(req.target.starts_with("/openapi/v2/run/ai-app") ? run_ai_app : run_workflow, r.ec);
+    count_call(which, r.ec);
     co_return r;
 }
 
-asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vector<node_input> inputs,
+asio::awaitable<detail::outcome> client::impl::do_run(std::string id, std::vector<node_input> inputs,
                                                       run_options ro, bool workflow) {
+    auto which = workflow ? run_workflow : run_ai_app;
+    std::string path = (workflow ? "/openapi/v2/run/workflow/" : "/openapi/v2/run/ai-app/") + id;
     auto self = shared_from_this();
     if (ro.webhook_url.empty())
         ro.webhook_url = webhook_url;  // an attached listener's callback URL
@@ -216,7 +218,7 @@ asio::awaitable<detail::outcome> client::impl::do_run(std::string path, std::vec
             }
             slot.held = true;
         }
-        r = co_await submit_once(req);
+        r = co_await submit_once(req, which);
         if (!r.ec) {
             ++counters.submits_accepted;
             budget.on_success();
@@ -402,12 +404,11 @@ void client::detach() {
     });
 }
 
-void client::start_run(std::shared_ptr<impl> self, const char* prefix, std::string id, std::vector<node_input> inputs,
+void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id, std::vector<node_input> inputs,
                        run_options opts, task_handler h) {
     if (!detail::valid_id(id))
         return fail_now(self, std::move(h), errc::invalid_options,
                         "id \"" + detail::excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
-    bool workflow = std::string_view(prefix).find("workflow") != std::string_view::npos;
     if (!workflow && (!opts.workflow_json.empty() || opts.add_metadata))
         return fail_now(self, std::move(h), errc::invalid_options,
                         "run_options::workflow_json and add_metadata apply to workflows, not AI apps");
@@ -415,7 +416,7 @@ void client::start_run(std::shared_ptr<impl> self, const char* prefix, std::stri
         if (in.node_id.empty() || in.field_name.empty())
             return fail_now(self, std::move(h), errc::invalid_options,
                             "every node_input needs a node_id and a field_name");
-    auto op = self->do_run(prefix + id, std::move(inputs), std::move(opts), workflow);
+    auto op = self->do_run(std::move(id), std::move(inputs), std::move(opts), workflow);
     launch(self, std::move(op), std::move(h));
 }
 
@@ -435,7 +436,7 @@ void client::start_cancel(std::shared_ptr<impl> self, std::string id, task_handl
     launch(self, std::move(op), std::move(h));
 }
 
-void client::start_run_and_wait(std::shared_ptr<impl> self, const char* prefix, std::string id,
+void client::start_run_and_wait(std::shared_ptr<impl> self, bool workflow, std::string id,
                                 std::vector<node_input> inputs, run_options ro, run_and_wait_options o,
                                 result_handler h) {
     // A composed operation: run, then wait, each bound to an inner
@@ -452,7 +453,7 @@ void client::start_run_and_wait(std::shared_ptr<impl> self, const char* prefix, 
             }
         };
 
-        void start(const char* prefix, std::string id, std::vector<node_input> inputs, run_options ro) {
+        void start(bool workflow, std::string id, std::vector<node_input> inputs, run_options ro) {
             auto slot = asio::get_associated_cancellation_slot(h);
             if (slot.is_connected())
                 slot.template emplace<canceller>(canceller{this});
@@ -461,7 +462,7 @@ void client::start_run_and_wait(std::shared_ptr<impl> self, const char* prefix, 
                 if (!ec)
                     keep->abort(make_error_code(errc::deadline_exceeded));
             });
-            client::start_run(self, prefix, std::move(id), std::move(inputs), std::move(ro),
+            client::start_run(self, workflow, std::move(id), std::move(inputs), std::move(ro),
                               task_handler(asio::bind_cancellation_slot(
                                   inner.slot(), [keep = shared_from_this()](error_code ec, task t) {
                                       keep->on_run(ec, std::move(t));
@@ -548,8 +549,8 @@ void client::start_run_and_wait(std::shared_ptr<impl> self, const char* prefix, 
     }
     auto ex = self->ex;
     auto o_ptr = std::make_shared<op>(std::move(self), std::move(h), std::move(o));
-    asio::dispatch(ex, [o_ptr, prefix, id = std::move(id), inputs = std::move(inputs), ro = std::move(ro)]() mutable {
-        o_ptr->start(prefix, std::move(id), std::move(inputs), std::move(ro));
+    asio::dispatch(ex, [o_ptr, workflow, id = std::move(id), inputs = std::move(inputs), ro = std::move(ro)]() mutable {
+        o_ptr->start(workflow, std::move(id), std::move(inputs), std::move(ro));
     });
 }
 

@@ -91,15 +91,15 @@ public:
     /// service rejected the workflow at once (FAILED).
     template <class CompletionToken = boost::asio::use_awaitable_t<>>
     auto run(ai_app app, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_run,
-                        "/openapi/v2/run/ai-app/", std::move(app.id), std::move(inputs), std::move(opts));
+        return initiate(std::forward<CompletionToken>(token), &client::start_run, false, std::move(app.id),
+                        std::move(inputs), std::move(opts));
     }
 
     /// POST /openapi/v2/run/workflow/{id}; as run(ai_app) above.
     template <class CompletionToken = boost::asio::use_awaitable_t<>>
     auto run(workflow wf, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_run,
-                        "/openapi/v2/run/workflow/", std::move(wf.id), std::move(inputs), std::move(opts));
+        return initiate(std::forward<CompletionToken>(token), &client::start_run, true, std::move(wf.id),
+                        std::move(inputs), std::move(opts));
     }
 
     /// POST /openapi/v2/query once (retried on transient faults per retry_policy).
@@ -146,7 +146,7 @@ public:
         return boost::asio::async_initiate<CompletionToken, void(error_code, run_result)>(
             [](auto handler, std::shared_ptr<impl> self, std::string id, std::vector<node_input> in, run_options r,
                run_and_wait_options o) {
-                start_run_and_wait(std::move(self), "/openapi/v2/run/ai-app/", std::move(id), std::move(in),
+                start_run_and_wait(std::move(self), false, std::move(id), std::move(in),
                                    std::move(r), std::move(o), result_handler(std::move(handler)));
             },
             token, impl_, std::move(app.id), std::move(inputs), std::move(ro), std::move(opts));
@@ -158,7 +158,7 @@ public:
         return boost::asio::async_initiate<CompletionToken, void(error_code, run_result)>(
             [](auto handler, std::shared_ptr<impl> self, std::string id, std::vector<node_input> in, run_options r,
                run_and_wait_options o) {
-                start_run_and_wait(std::move(self), "/openapi/v2/run/workflow/", std::move(id), std::move(in),
+                start_run_and_wait(std::move(self), true, std::move(id), std::move(in),
                                    std::move(r), std::move(o), result_handler(std::move(handler)));
             },
             token, impl_, std::move(wf.id), std::move(inputs), std::move(ro), std::move(opts));
@@ -179,12 +179,12 @@ private:
             token, impl_, std::forward<Args>(args)...);
     }
 
-    static void start_run(std::shared_ptr<impl>, const char* prefix, std::string id, std::vector<node_input>,
+    static void start_run(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
                           run_options, task_handler);
     static void start_query(std::shared_ptr<impl>, std::string id, task_handler);
     static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler);
     static void start_cancel(std::shared_ptr<impl>, std::string id, task_handler);
-    static void start_run_and_wait(std::shared_ptr<impl>, const char* prefix, std::string id, std::vector<node_input>,
+    static void start_run_and_wait(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
                                    run_options, run_and_wait_options, result_handler);
 
     std::shared_ptr<impl> impl_;

@@ -104,9 +104,8 @@ private:
 struct client::impl : std::enable_shared_from_this<client::impl> {
     impl(boost::asio::any_io_executor ex, client_options o);
 
-    boost::asio::awaitable<detail::outcome> do_run(std::string path, std::vector<node_input> inputs, run_options opts,
+    boost::asio::awaitable<detail::outcome> do_run(std::string id, std::vector<node_input> inputs, run_options opts,
                                                    bool workflow);
-    boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
     boost::asio::awaitable<detail::outcome> do_cancel(std::string id);
@@ -149,6 +148,7 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
         "POST /task/openapi/cancel"};
     std::array<endpoint_stats, endpoint_count> calls{};
     void count_call(endpoint e, const error_code& ec);
+    boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req, endpoint which);
     std::string webhook_url;                     // filled into run bodies when set
     std::atomic<std::uint64_t> webhook_generation{0};  // events of older attachments are ignored
     detail::wait_scheduler waits;

@@ -17,6 +17,16 @@ rh::fault once(rh::fault_kind k, std::string path, std::chrono::milliseconds del
 
 rh::fault always(rh::fault_kind k, std::string path) { return {k, 1.0, std::move(path)}; }
 
+// A client of `url` that tries each call once, so that a phase timeout is what it reports.
+rh::client_options single_try(std::string url) {
+    rh::client_options o;
+    o.api_key = rh::emulator::default_api_key;
+    o.base_url = std::move(url);
+    o.retry.query.max_attempts = 1;
+    o.retry.submit.max_attempts = 1;
+    return o;
+}
+
 // A TCP server that accepts and then does nothing at all (or, with
 // accept=false, never accepts), on its own thread.
 struct silent_server {
@@ -210,11 +220,8 @@ BOOST_AUTO_TEST_CASE(connect_timeout) {
     }
     fill_io.run_for(200ms);
     asio::io_context io;
-    rh::client_options o;
-    o.api_key = rh::emulator::default_api_key;
-    o.base_url = server.url("http");
+    auto o = single_try(server.url("http"));
     o.timeout.connect = 200ms;
-    o.retry.query.max_attempts = 1;
     rh::client c(io.get_executor(), o);
     run_test(io, [&]() -> asio::awaitable<void> {
         auto start = rh::clock::now();
@@ -228,11 +235,8 @@ BOOST_AUTO_TEST_CASE(connect_timeout) {
 BOOST_AUTO_TEST_CASE(tls_handshake_timeout) {
     silent_server server;
     asio::io_context io;
-    rh::client_options o;
-    o.api_key = rh::emulator::default_api_key;
-    o.base_url = server.url("https");
+    auto o = single_try(server.url("https"));
     o.timeout.tls_handshake = 200ms;
-    o.retry.query.max_attempts = 1;
     rh::client c(io.get_executor(), o);
     run_test(io, [&]() -> asio::awaitable<void> {
         auto start = rh::clock::now();
@@ -245,11 +249,8 @@ BOOST_AUTO_TEST_CASE(tls_handshake_timeout) {
 BOOST_AUTO_TEST_CASE(write_timeout) {
     silent_server server;
     asio::io_context io;
-    rh::client_options o;
-    o.api_key = rh::emulator::default_api_key;
-    o.base_url = server.url("http");
+    auto o = single_try(server.url("http"));
     o.timeout.write = 300ms;
-    o.retry.submit.max_attempts = 1;
     rh::client c(io.get_executor(), o);
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
@@ -264,11 +265,8 @@ BOOST_AUTO_TEST_CASE(write_timeout) {
 
 BOOST_AUTO_TEST_CASE(resolve_timeout) {
     asio::io_context io;
-    rh::client_options o;
-    o.api_key = rh::emulator::default_api_key;
-    o.base_url = "http://localhost:1";
+    auto o = single_try("http://localhost:1");
     o.timeout.resolve = std::chrono::nanoseconds(1);
-    o.retry.query.max_attempts = 1;
     rh::client c(io.get_executor(), o);
     run_test(io, [&]() -> asio::awaitable<void> {
         auto [ec, q] = co_await c.query("1", tuple_token);
