@@ -13,6 +13,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
 
 namespace asio = boost::asio;
 
@@ -138,6 +139,59 @@ void client::impl::task_ended(const std::string& id, bool seen) {
     gate.release();
 }
 
+void client::impl::count_call(std::string_view name, const error_code& ec) {
+    auto it = other_calls.find(name);
+    if (it == other_calls.end())
+        it = other_calls.emplace(std::string(name), endpoint_stats{}).first;
+    auto& e = it->second;
+    if (!ec)
+        ++e.ok;
+    else if (ec.category() == category() && ec.value() < 20000)
+        ++e.service_error;
+    else
+        ++e.transport_error;
+}
+
+asio::awaitable<detail::reply> client::impl::call_json(detail::http_request req, std::string_view name,
+                                                      duration timeout) {
+    auto self = shared_from_this();
+    auto started = clock::now();
+    if (timeout <= duration::zero())
+        timeout = opts.timeout.request;
+    for (unsigned attempt = 1;; ++attempt) {
+        detail::reply r;
+        r.diag.endpoint = std::string(name);
+        if (req.source && attempt > 1 && (r.ec = req.source->rewind()))
+            co_return r;
+        if (limiter.enabled() && (r.ec = co_await pace()))
+            co_return r;
+        r.raw = co_await http.request(base, req, clock::now() + timeout);
+        detail::outcome o;
+        if (r.raw.ec) {
+            r.ec = r.raw.ec;
+            r.diag.server_message = r.raw.detail;
+        } else {
+            r.ec = detail::decode_envelope({r.raw.status, r.raw.body, r.raw.retry_after}, r.data, r.diag);
+            if (auto ra = detail::parse_retry_after(r.raw.retry_after, std::chrono::system_clock::now()))
+                o.retry_after = *ra;
+        }
+        count_call(name, r.ec);
+        if (!r.ec) {
+            budget.on_success();
+            co_return r;
+        }
+        o.ec = r.ec;
+        bool repeat = req.idempotent ? is_retryable(r.ec) : (!r.raw.request_written && is_retryable(r.ec));
+        auto delay = repeat ? next_retry(o, opts.retry.query, attempt, started) : std::nullopt;
+        if (!delay)
+            co_return r;
+        if (auto ec = co_await sleep(*delay)) {
+            r.ec = ec;
+            co_return r;
+        }
+    }
+}
+
 void client::impl::count_call(endpoint which, const error_code& ec) {
     auto& e = calls[which];
     if (!ec)
@@ -186,14 +240,17 @@ asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_re
 
 asio::awaitable<detail::outcome> client::impl::do_run(std::string id, std::vector<node_input> inputs,
                                                       run_options ro, bool workflow) {
-    auto which = workflow ? run_workflow : run_ai_app;
-    std::string path = (workflow ? "/openapi/v2/run/workflow/" : "/openapi/v2/run/ai-app/") + id;
-    auto self = shared_from_this();
     if (ro.webhook_url.empty())
         ro.webhook_url = webhook_url;  // an attached listener's callback URL
+    std::string path = (workflow ? "/openapi/v2/run/workflow/" : "/openapi/v2/run/ai-app/") + id;
+    return submit(std::move(path), detail::encode_run_body(inputs, ro, workflow), workflow ? run_workflow : run_ai_app);
+}
+
+asio::awaitable<detail::outcome> client::impl::submit(std::string path, std::string body, endpoint which) {
+    auto self = shared_from_this();
     detail::http_request req;
     req.target = path;
-    req.body = detail::encode_run_body(inputs, ro, workflow);
+    req.body = std::move(body);
 
     // A gate slot held by this submission; given back unless the task takes it.
     struct slot_guard {
@@ -223,9 +280,16 @@ asio::awaitable<detail::outcome> client::impl::do_run(std::string id, std::vecto
             ++counters.submits_accepted;
             budget.on_success();
             gate.on_accepted();
-            if (r.t.status == task_status::failed) {
+            auto tips = parse_prompt_tips(r.t.prompt_tips);
+            if (r.t.status == task_status::failed || (tips && tips->has_node_errors())) {
+                r.t.diag.endpoint = "POST " + path;
                 r.t.diag.server_code = r.t.error_code;
-                r.t.diag.server_message = r.t.error_message.empty() ? r.t.prompt_tips : r.t.error_message;
+                r.t.diag.server_message = r.t.error_message;
+                if (tips && tips->has_node_errors())
+                    r.t.diag.server_message += (r.t.diag.server_message.empty() ? "node_errors: " : "; node_errors: ") +
+                                               boost::json::serialize(tips->node_errors);
+                else if (r.t.diag.server_message.empty())
+                    r.t.diag.server_message = r.t.prompt_tips;
                 r.ec = make_error_code(errc::task_failed);
             } else if (!is_terminal(r.t.status)) {
                 tasks_in_flight.emplace(r.t.id, clock::now());
@@ -370,6 +434,8 @@ client_stats client::stats() const {
     for (std::size_t i = 0; i < impl::endpoint_count; ++i)
         if (auto& e = impl_->calls[i]; e.ok || e.service_error || e.transport_error)
             s.endpoints[impl::endpoint_names[i]] = e;
+    for (auto& [name, e] : impl_->other_calls)
+        s.endpoints[name] = e;
     s.waits_completed = impl_->waits.completed();
     return s;
 }

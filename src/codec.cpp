@@ -51,6 +51,7 @@ void decode_flat(const json::object& o, task& t) {
     decode_results(o.if_contains("results"), t.results);
     t.client_id = scalar_text(o.if_contains("clientId"));
     t.prompt_tips = scalar_text(o.if_contains("promptTips"));
+    t.net_wss_url = scalar_text(o.if_contains("netWssUrl"));
     if (auto* u = o.if_contains("usage"); u && u->is_object()) {
         auto& uo = u->get_object();
         t.usage.consume_money = opt_text(uo, "consumeMoney");
@@ -107,8 +108,8 @@ bool valid_id(std::string_view id) noexcept {
     });
 }
 
-std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow) {
-    json::object body;
+namespace {
+json::array encode_inputs(const std::vector<node_input>& inputs) {
     json::array list;
     list.reserve(inputs.size());
     for (auto& in : inputs) {
@@ -120,7 +121,13 @@ std::string encode_run_body(const std::vector<node_input>& inputs, const run_opt
             item["description"] = in.description;
         list.push_back(std::move(item));
     }
-    body["nodeInfoList"] = std::move(list);
+    return list;
+}
+} // namespace
+
+std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow) {
+    json::object body;
+    body["nodeInfoList"] = encode_inputs(inputs);
     if (!opts.instance_type.empty())
         body["instanceType"] = opts.instance_type;
     if (opts.use_personal_queue)
@@ -233,6 +240,184 @@ error_code decode_ack(const http_answer& in, diagnostics& diag) {
 
 std::string encode_legacy_task_body(std::string_view api_key, std::string_view task_id) {
     return json::serialize(json::object{{"apiKey", api_key}, {"taskId", task_id}});
+}
+
+std::string encode_legacy_run_body(std::string_view api_key, std::string_view id_field, std::string_view id,
+                                   std::string_view quick_code, const std::vector<node_input>& inputs,
+                                   const run_options& opts) {
+    json::object body;
+    body["apiKey"] = api_key;
+    std::int64_t n = 0;
+    auto [p, e] = std::from_chars(id.data(), id.data() + id.size(), n);
+    if (id_field == "webappId" && e == std::errc() && p == id.data() + id.size())
+        body[id_field] = n;
+    else
+        body[id_field] = id;
+    if (!quick_code.empty())
+        body["quickCreateCode"] = quick_code;
+    body["nodeInfoList"] = encode_inputs(inputs);
+    if (!opts.instance_type.empty())
+        body["instanceType"] = opts.instance_type;
+    if (opts.use_personal_queue)
+        body["usePersonalQueue"] = *opts.use_personal_queue;
+    if (!opts.webhook_url.empty())
+        body["webhookUrl"] = opts.webhook_url;
+    if (!opts.workflow_json.empty())
+        body["workflow"] = opts.workflow_json;
+    if (opts.add_metadata)
+        body["addMetadata"] = *opts.add_metadata;
+    return json::serialize(body);
+}
+
+error_code decode_envelope(const http_answer& in, json::value& data, diagnostics& diag) {
+    diag.http_status = in.status;
+    error_code jec;
+    json::value doc = json::parse(in.body, jec);
+    const json::object* o = jec ? nullptr : doc.if_object();
+    bool ok_status = in.status >= 200 && in.status < 300;
+    auto bad = [&](error_code ec) {
+        diag.body_excerpt = excerpt(in.body);
+        return ec;
+    };
+    if (!o)
+        return bad(ok_status ? make_error_code(errc::protocol_error) : http_status_error(in.status));
+    if (o->contains("code")) {
+        std::string code = scalar_text(o->if_contains("code"));
+        diag.server_message = scalar_text(first_of(*o, {"msg", "message"}));
+        if (auto* d = o->if_contains("data"))
+            data = *d;
+        if (code != "0")
+            return bad(service_error(code, diag));
+    } else if (auto code = scalar_text(o->if_contains("errorCode")); !code.empty() && code != "0") {
+        diag.server_message = scalar_text(o->if_contains("errorMessage"));
+        return bad(service_error(code, diag));
+    } else {
+        data = std::move(doc);
+    }
+    return ok_status ? error_code{} : bad(http_status_error(in.status));
+}
+
+error_code decode_legacy_outputs(const http_answer& in, std::string_view task_id, task& out, diagnostics& diag) {
+    json::value data;
+    auto ec = decode_envelope(in, data, diag);
+    out.id = std::string(task_id);
+    auto pending = [&](task_status s) {
+        out.status = s;
+        out.status_text = std::string(to_string(s));
+        if (auto* o = data.if_object())
+            out.net_wss_url = scalar_text(o->if_contains("netWssUrl"));
+        diag = {};
+        return error_code{};
+    };
+    if (ec == errc::apikey_task_is_running)
+        return pending(task_status::running);
+    if (ec == errc::apikey_task_is_queued)
+        return pending(task_status::queued);
+    if (ec == errc::apikey_task_status_error) {
+        out.status = task_status::failed;
+        out.status_text = "FAILED";
+        out.error_code = "805";
+        out.error_message = diag.server_message;
+        if (auto* o = data.if_object(); o && o->contains("failedReason"))
+            out.failed_reason = o->at("failedReason");
+        diag = {};
+        return {};
+    }
+    if (ec)
+        return ec;
+    if (data.is_null())
+        return pending(task_status::running);  // "code 0, data null" is seen while a task runs
+    if (!data.is_array()) {
+        diag.body_excerpt = excerpt(in.body);
+        diag.server_message = "outputs: data is neither a list nor null";
+        return make_error_code(errc::protocol_error);
+    }
+    out.status = task_status::success;
+    out.status_text = "SUCCESS";
+    decode_results(&data, out.results);
+    if (!data.get_array().empty())
+        if (auto* first = data.get_array().front().if_object()) {
+            out.usage.consume_money = opt_text(*first, "consumeMoney");
+            out.usage.consume_coins = opt_text(*first, "consumeCoins");
+            out.usage.task_cost_time = opt_text(*first, "taskCostTime");
+            out.usage.third_party_consume_money = opt_text(*first, "thirdPartyConsumeMoney");
+        }
+    return {};
+}
+
+error_code decode_uploaded(const json::value& data, uploaded_file& out) {
+    auto* o = data.if_object();
+    if (!o)
+        return make_error_code(errc::protocol_error);
+    out.file_name = scalar_text(first_of(*o, {"fileName", "filename"}));
+    out.download_url = scalar_text(first_of(*o, {"download_url", "downloadUrl", "url"}));
+    out.type = scalar_text(first_of(*o, {"type", "fileType"}));
+    if (out.file_name.empty())
+        return make_error_code(errc::protocol_error);
+    return {};
+}
+
+error_code decode_account(const json::value& data, account_status& out) {
+    auto* o = data.if_object();
+    if (!o)
+        return make_error_code(errc::protocol_error);
+    out.remain_coins = scalar_text(o->if_contains("remainCoins"));
+    out.current_task_counts = scalar_text(o->if_contains("currentTaskCounts"));
+    out.remain_money = opt_text(*o, "remainMoney");
+    out.currency = opt_text(*o, "currency");
+    out.api_type = scalar_text(o->if_contains("apiType"));
+    return {};
+}
+
+error_code decode_webhook_record(const json::value& data, webhook_record& out) {
+    auto* o = data.if_object();
+    if (!o)
+        return make_error_code(errc::protocol_error);
+    out.id = scalar_text(o->if_contains("id"));
+    out.task_id = scalar_text(o->if_contains("taskId"));
+    out.webhook_url = scalar_text(o->if_contains("webhookUrl"));
+    if (auto* e = o->if_contains("eventData"))
+        out.event_data = e->is_string() ? std::string(e->get_string()) : (e->is_null() ? "" : json::serialize(*e));
+    out.callback_status = scalar_text(o->if_contains("callbackStatus"));
+    out.callback_response = scalar_text(o->if_contains("callbackResponse"));
+    auto rc = scalar_text(o->if_contains("retryCount"));
+    std::from_chars(rc.data(), rc.data() + rc.size(), out.retry_count);
+    out.create_time = scalar_text(o->if_contains("createTime"));
+    out.update_time = scalar_text(o->if_contains("updateTime"));
+    if (out.id.empty())
+        return make_error_code(errc::protocol_error);
+    return {};
+}
+
+error_code decode_app_info(const json::value& data, app_info& out) {
+    auto* o = data.if_object();
+    if (!o)
+        return make_error_code(errc::protocol_error);
+    out.name = scalar_text(o->if_contains("webappName"));
+    out.curl = scalar_text(first_of(*o, {"curl", "url"}));
+    for (auto [key, into] : {std::pair{"covers", &out.covers}, {"tags", &out.tags}, {"statisticsInfo", &out.statistics}})
+        if (auto* v = o->if_contains(key))
+            *into = *v;
+    if (auto* list = o->if_contains("nodeInfoList"); list && list->is_array()) {
+        for (auto& item : list->get_array()) {
+            auto* n = item.if_object();
+            if (!n)
+                continue;
+            app_node node;
+            node.node_id = scalar_text(n->if_contains("nodeId"));
+            node.node_name = scalar_text(n->if_contains("nodeName"));
+            node.field_name = scalar_text(n->if_contains("fieldName"));
+            node.field_type = scalar_text(n->if_contains("fieldType"));
+            node.description = scalar_text(n->if_contains("description"));
+            node.description_en = scalar_text(n->if_contains("descriptionEn"));
+            if (auto* v = n->if_contains("fieldValue"))
+                node.field_value = *v;
+            if (auto* d = n->if_contains("fieldData"))
+                node.field_data = d->is_string() ? std::string(d->get_string()) : json::serialize(*d);
+            out.nodes.push_back(std::move(node));
+        }
+    }
+    return {};
 }
 
 std::optional<duration> parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now) {

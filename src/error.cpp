@@ -78,6 +78,10 @@ const char* message_of(int v) noexcept {
     case errc::invalid_base_url: return "invalid base URL";
     case errc::client_shut_down: return "client shut down";
     case errc::deadline_exceeded: return "the operation's deadline passed";
+    case errc::file_error: return "a local file cannot be opened, read or written";
+    case errc::file_too_large: return "the file is over the endpoint's size limit";
+    case errc::size_mismatch: return "the download's size differs from what the server announced";
+    case errc::checksum_mismatch: return "the download's checksum differs from the server's";
     }
     return nullptr;
 }

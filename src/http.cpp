@@ -350,40 +350,62 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         // reuses: no per-request header allocations.
         auto& head = c.head;
         head.clear();
-        head.append(req.post ? "POST " : "GET ").append(p.where.path_prefix).append(req.target);
+        static constexpr const char* verbs[] = {"GET ", "POST ", "PUT "};
+        head.append(verbs[static_cast<int>(req.method)]).append(p.where.path_prefix).append(req.target);
         head.append(" HTTP/1.1\r\nHost: ").append(p.host_header);
-        head.append("\r\nUser-Agent: runninghub-cpp/0.1\r\nAccept: application/json\r\nAuthorization: ");
-        head.append(bearer_);
-        if (req.post) {
+        head.append("\r\nUser-Agent: runninghub-cpp/0.1\r\n");
+        if (req.authorize)
+            head.append("Accept: application/json\r\nAuthorization: ").append(bearer_).append("\r\n");
+        head.append(req.headers);
+        if (req.method != http_method::get) {
+            std::uint64_t length = req.body.size() + req.tail.size() + (req.source ? req.source->size() : 0);
             char len[24];
-            auto [end, ec] = std::to_chars(len, len + sizeof len, req.body.size());
-            head.append("\r\nContent-Type: ").append(req.content_type);
-            head.append("\r\nContent-Length: ").append(len, end);
+            auto [end, ec] = std::to_chars(len, len + sizeof len, length);
+            head.append("Content-Type: ").append(req.content_type);
+            head.append("\r\nContent-Length: ").append(len, end).append("\r\n");
         }
-        head.append("\r\n\r\n");
-        std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(req.body)};
-
-        c.tcp().expires_at(phase_expiry(deadline, timeouts_.write));
-        auto [wec, wn] = co_await asio::async_write(s, buffers, use_tuple);
-        if (wec) {
-            out.ec = wec == beast::error::timeout ? make_error_code(errc::write_timeout) : wec;
+        head.append("\r\n");
+        auto write_phase = [&](auto buffers) -> asio::awaitable<bool> {
+            c.tcp().expires_at(phase_expiry(deadline, timeouts_.write));
+            auto [wec, wn] = co_await asio::async_write(s, buffers, use_tuple);
+            if (wec)
+                out.ec = wec == beast::error::timeout ? make_error_code(errc::write_timeout) : wec;
+            co_return !wec;
+        };
+        if (!co_await write_phase(std::array<asio::const_buffer, 2>{asio::buffer(head), asio::buffer(req.body)}))
             co_return;
+        if (req.source) {
+            // Streamed in chunks; each write has its own write timeout.
+            std::unique_ptr<char[]> chunk(new char[chunk_size]);
+            for (;;) {
+                error_code rec;
+                std::size_t n = req.source->read(chunk.get(), chunk_size, rec);
+                if (rec) {
+                    out.ec = rec;
+                    out.detail = "reading the upload failed: " + rec.message();
+                    co_return;
+                }
+                if (n == 0)
+                    break;
+                if (!co_await write_phase(asio::buffer(chunk.get(), n)))
+                    co_return;
+            }
         }
+        if (!req.tail.empty() && !co_await write_phase(asio::buffer(req.tail)))
+            co_return;
         out.request_written = true;
 
+        if (req.sink) {
+            co_await read_streamed(s, c, req, deadline, out, got_bytes, keep_alive);
+            co_return;
+        }
         http::response_parser<http::string_body> parser;
         parser.body_limit(pool_opts_.max_response_body);
         c.tcp().expires_at(phase_expiry(deadline, timeouts_.read));
         auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_tuple);
         got_bytes = parser.got_some();
         if (rec) {
-            if (rec == beast::error::timeout)
-                out.ec = make_error_code(errc::read_timeout);
-            else if (rec.category() == make_error_code(http::error::end_of_stream).category() &&
-                     rec != http::error::end_of_stream && rec != http::error::partial_message)
-                out.ec = make_error_code(errc::protocol_error);
-            else
-                out.ec = rec;
+            out.ec = read_error(rec);
             co_return;
         }
         c.tcp().expires_never();
@@ -394,6 +416,79 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
             out.retry_after = std::string(it->value());
         out.body = std::move(res.body());
     }
+
+    static error_code read_error(error_code rec) {
+        if (rec == beast::error::timeout)
+            return make_error_code(errc::read_timeout);
+        if (rec.category() == make_error_code(http::error::end_of_stream).category() &&
+            rec != http::error::end_of_stream && rec != http::error::partial_message)
+            return make_error_code(errc::protocol_error);
+        return rec;
+    }
+
+    // A response whose 2xx body goes to req.sink chunk by chunk; each chunk
+    // read has the read timeout, the whole transfer the request's deadline.
+    template <class Stream>
+    asio::awaitable<void> read_streamed(Stream& s, connection& c, const http_request& req, time_point deadline,
+                                        http_response& out, bool& got_bytes, bool& keep_alive) {
+        http::response_parser<http::buffer_body> parser;
+        parser.body_limit(boost::none);
+        c.tcp().expires_at(phase_expiry(deadline, timeouts_.read));
+        auto [hec, hn] = co_await http::async_read_header(s, c.buffer, parser, use_tuple);
+        got_bytes = parser.got_some();
+        if (hec) {
+            out.ec = read_error(hec);
+            co_return;
+        }
+        auto& res = parser.get();
+        response_head h;
+        h.status = out.status = res.result_int();
+        if (auto n = parser.content_length())
+            h.content_length = *n;
+        auto field = [&](auto name) {
+            auto it = res.find(name);
+            return it == res.end() ? std::string() : std::string(it->value());
+        };
+        h.content_range = field(http::field::content_range);
+        h.content_md5 = field(http::field::content_md5);
+        h.etag = field(http::field::etag);
+        h.content_type = field(http::field::content_type);
+        out.retry_after = field(http::field::retry_after);
+        bool to_sink = out.status / 100 == 2;
+        if (to_sink) {
+            if (auto ec = req.sink->on_head(h)) {
+                out.ec = ec;
+                co_return;
+            }
+        }
+        std::unique_ptr<char[]> chunk(new char[chunk_size]);
+        while (!parser.is_done()) {
+            res.body().data = chunk.get();
+            res.body().size = chunk_size;
+            c.tcp().expires_at(phase_expiry(deadline, timeouts_.read));
+            auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_tuple);
+            if (rec == http::error::need_buffer)
+                rec = {};
+            std::size_t n = chunk_size - res.body().size;
+            if (n && to_sink) {
+                if (auto sec = req.sink->on_data(chunk.get(), n)) {
+                    out.ec = sec;
+                    co_return;
+                }
+                out.body_bytes += n;
+            } else if (n && out.body.size() < pool_opts_.max_response_body) {
+                out.body.append(chunk.get(), n);
+            }
+            if (rec) {
+                out.ec = read_error(rec);
+                co_return;
+            }
+        }
+        c.tcp().expires_never();
+        keep_alive = res.keep_alive();
+    }
+
+    static constexpr std::size_t chunk_size = 64 * 1024;
 
     asio::awaitable<http_response> request(const origin& o, const http_request& req, time_point deadline) {
         auto self = shared_from_this();
@@ -449,11 +544,18 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
             }
             bool timeout = out.ec == errc::write_timeout || out.ec == errc::read_timeout;
             l.give_back(false, timeout ? close_cause::timeout : close_cause::error);
-            bool stale = !l.fresh && !got_bytes && attempt == 0 && !timeout &&
+            bool ours = out.ec.category() == runninghub::category();  // the source's or the sink's own error
+            bool stale = !l.fresh && !got_bytes && attempt == 0 && !timeout && !ours &&
                          out.ec != asio::error::operation_aborted && (!out.request_written || req.idempotent) &&
                          clock::now() < deadline;
             if (!stale)
                 co_return out;
+            if (req.source) {
+                if (auto rec = req.source->rewind()) {
+                    out.ec = rec;
+                    co_return out;
+                }
+            }
             ++stats_.stale_retries;
             if (log_.enabled(log_level::debug))
                 log_(log_level::debug, "kept-alive connection failed before any answer (" + out.ec.message() +

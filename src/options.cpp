@@ -65,6 +65,25 @@ error_code parse_origin(std::string_view url, origin& out, std::string* why) {
     return {};
 }
 
+error_code parse_url(std::string_view url, origin& out, std::string& target, std::string* why) {
+    auto r = boost::urls::parse_absolute_uri(url);
+    if (!r) {
+        if (why)
+            *why = "URL \"" + std::string(url.substr(0, 200)) + "\" is not absolute (" + r.error().message() + ")";
+        return make_error_code(errc::invalid_options);
+    }
+    auto u = *r;
+    std::string base = std::string(u.scheme()) + "://" + std::string(u.encoded_authority());
+    if (auto ec = parse_origin(base, out, why))
+        return make_error_code(errc::invalid_options);
+    target = std::string(u.encoded_path());
+    if (target.empty())
+        target = "/";
+    if (u.has_query())
+        target.append("?").append(u.encoded_query());
+    return {};
+}
+
 } // namespace detail
 
 client_options client_options::from_env() {
@@ -101,8 +120,8 @@ error_code client_options::validate(std::string* why) const {
         return fail(errc::invalid_options, "pool.max_connections must be at least 1");
     if (pool.max_response_body < 1024)
         return fail(errc::invalid_options, "pool.max_response_body must be at least 1024 bytes");
-    if (timeout.request <= duration::zero())
-        return fail(errc::invalid_options, "timeout.request must be positive");
+    if (timeout.request <= duration::zero() || timeout.transfer <= duration::zero())
+        return fail(errc::invalid_options, "timeout.request and timeout.transfer must be positive");
     if (timeout.resolve < duration::zero() || timeout.connect < duration::zero() ||
         timeout.tls_handshake < duration::zero() || timeout.write < duration::zero() || timeout.read < duration::zero())
         return fail(errc::invalid_options, "phase timeouts must not be negative (0 disables one)");

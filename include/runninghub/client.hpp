@@ -164,19 +164,169 @@ public:
             token, impl_, std::move(wf.id), std::move(inputs), std::move(ro), std::move(opts));
     }
 
+    // --- the legacy task API (key in the body, {code,msg,data} envelope).
+    // Submits follow run()'s rules: throttled, never repeated once they may
+    // have created a task. A create answering FAILED, or carrying node_errors
+    // in its promptTips, completes with errc::task_failed and shows them.
+
+    /// POST /task/openapi/create.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto legacy_create(workflow wf, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_legacy_run, legacy_kind::create,
+                        std::move(wf.id), std::string(), std::move(inputs), std::move(opts));
+    }
+
+    /// POST /task/openapi/ai-app/run.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto legacy_run(ai_app app, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_legacy_run, legacy_kind::ai_app,
+                        std::move(app.id), std::string(), std::move(inputs), std::move(opts));
+    }
+
+    /// POST /task/openapi/quick-ai-app/run with a "quick create" code; the
+    /// inputs are usually app_info::nodes with new values.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto quick_run(ai_app app, std::string quick_create_code, std::vector<node_input> inputs, run_options opts = {},
+                   CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_legacy_run, legacy_kind::quick,
+                        std::move(app.id), std::move(quick_create_code), std::move(inputs), std::move(opts));
+    }
+
+    /// POST /task/openapi/status: the task with only its status.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto legacy_status(std::string task_id, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_legacy_query, false, std::move(task_id));
+    }
+
+    /// POST /task/openapi/outputs, as a task: SUCCESS with its files (none
+    /// when the workflow has no save node); 804/813 become RUNNING/QUEUED
+    /// (outputs lag a moment behind SUCCESS); 805 becomes FAILED with
+    /// failed_reason. Errors are transport or other service codes (807 …).
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto legacy_outputs(std::string task_id, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_legacy_query, true, std::move(task_id));
+    }
+
+    /// POST /openapi/v2/{endpoint} of the Standard Model API, e.g.
+    /// call_model("rhart-image-v1/text-to-image", {{"prompt", "a cat"}}).
+    /// The parameters keep their JSON types. A submit (run()'s rules); the
+    /// task may already be SUCCESS with its results.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto call_model(std::string endpoint, boost::json::object params, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_call_model, std::move(endpoint),
+                        std::move(params));
+    }
+
+    // --- uploads. Files stream from disk in bounded memory; a missing or
+    // unreadable file fails with errc::file_error before any request.
+
+    /// POST /openapi/v2/media/upload/binary: file_name for ComfyUI load
+    /// nodes, download_url for Standard Model API fields.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto upload(upload_file file, CompletionToken&& token = {}) {
+        return initiate_as<uploaded_file>(std::forward<CompletionToken>(token), &client::start_upload,
+                                          upload_kind::v2, std::move(file), std::string());
+    }
+
+    /// POST /task/openapi/upload (fileType image, video, audio or input).
+    /// Files over 30 MB fail with errc::file_too_large before sending (the
+    /// service would answer 809).
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto legacy_upload(upload_file file, std::string file_type = "input", CompletionToken&& token = {}) {
+        return initiate_as<uploaded_file>(std::forward<CompletionToken>(token), &client::start_upload,
+                                          upload_kind::legacy, std::move(file), std::move(file_type));
+    }
+
+    /// A LoRA for RHLoraLoader: MD5 of the file, POST
+    /// /api/openapi/getLoraUploadUrl, then PUT of the bytes to the returned
+    /// URL (no API key is sent there). file_name is usable at once.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto upload_lora(upload_file file, std::string lora_name, CompletionToken&& token = {}) {
+        return initiate_as<uploaded_file>(std::forward<CompletionToken>(token), &client::start_upload,
+                                          upload_kind::lora, std::move(file), std::move(lora_name));
+    }
+
+    // --- downloads. Result URLs may be on other hosts (a CDN): they use the
+    // same pool per origin and TLS rules, and never receive the API key.
+
+    /// Downloads into `destination` (a file, or an existing directory: then
+    /// the URL's file name). Bytes go to "<file>.part", renamed when complete
+    /// and verified (Content-Length, Content-MD5 or an MD5 ETag). A broken
+    /// transfer resumes with Range. A text output is written without a request.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto download(result_file file, std::filesystem::path destination, download_options opts = {},
+                  CompletionToken&& token = {}) {
+        return initiate_as<download_result>(std::forward<CompletionToken>(token), &client::start_download,
+                                            std::move(file), std::move(destination), download_sink(),
+                                            std::move(opts));
+    }
+
+    /// Streams the file into `sink` (each byte once, also across resumes).
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto download(result_file file, download_sink sink, download_options opts = {}, CompletionToken&& token = {}) {
+        return initiate_as<download_result>(std::forward<CompletionToken>(token), &client::start_download,
+                                            std::move(file), std::filesystem::path(), std::move(sink),
+                                            std::move(opts));
+    }
+
+    // --- account, webhooks, metadata
+
+    /// POST /uc/openapi/accountStatus.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto account(CompletionToken&& token = {}) {
+        return initiate_as<account_status>(std::forward<CompletionToken>(token), &client::start_account);
+    }
+
+    /// POST /task/openapi/getWebhookDetail.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto webhook_detail(std::string task_id, CompletionToken&& token = {}) {
+        return initiate_as<webhook_record>(std::forward<CompletionToken>(token), &client::start_webhook_detail,
+                                           std::move(task_id));
+    }
+
+    /// POST /task/openapi/retryWebhook: send the record again, to `url`.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto retry_webhook(std::string webhook_id, std::string url, CompletionToken&& token = {}) {
+        return initiate_as<acknowledgement>(std::forward<CompletionToken>(token), &client::start_retry_webhook,
+                                            std::move(webhook_id), std::move(url));
+    }
+
+    /// GET /api/webapp/apiCallDemo: the app's inputs with their defaults.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto app_details(ai_app app, CompletionToken&& token = {}) {
+        return initiate_as<app_info>(std::forward<CompletionToken>(token), &client::start_app_details,
+                                     std::move(app.id));
+    }
+
+    /// POST /api/openapi/getJsonApiFormat.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto workflow_json(workflow wf, CompletionToken&& token = {}) {
+        return initiate_as<workflow_definition>(std::forward<CompletionToken>(token), &client::start_workflow_json,
+                                                std::move(wf.id));
+    }
+
     client_stats stats() const;
     const client_options& options() const noexcept;
 
     struct impl;
 
+    template <class T>
+    using handler = boost::asio::any_completion_handler<void(error_code, T)>;
+    enum class legacy_kind { create, ai_app, quick };
+    enum class upload_kind { v2, legacy, lora };
+
 private:
-    template <class Token, class Fn, class... Args>
-    auto initiate(Token&& token, Fn fn, Args&&... args) {
-        return boost::asio::async_initiate<Token, void(error_code, task)>(
-            [fn](auto handler, std::shared_ptr<impl> self, auto&&... a) {
-                fn(std::move(self), std::move(a)..., task_handler(std::move(handler)));
+    template <class T, class Token, class Fn, class... Args>
+    auto initiate_as(Token&& token, Fn fn, Args&&... args) {
+        return boost::asio::async_initiate<Token, void(error_code, T)>(
+            [fn](auto h, std::shared_ptr<impl> self, auto&&... a) {
+                fn(std::move(self), std::move(a)..., handler<T>(std::move(h)));
             },
             token, impl_, std::forward<Args>(args)...);
+    }
+    template <class Token, class Fn, class... Args>
+    auto initiate(Token&& token, Fn fn, Args&&... args) {
+        return initiate_as<task>(std::forward<Token>(token), fn, std::forward<Args>(args)...);
     }
 
     static void start_run(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
@@ -184,6 +334,21 @@ private:
     static void start_query(std::shared_ptr<impl>, std::string id, task_handler);
     static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler);
     static void start_cancel(std::shared_ptr<impl>, std::string id, task_handler);
+    static void start_legacy_run(std::shared_ptr<impl>, legacy_kind, std::string id, std::string quick_code,
+                                 std::vector<node_input>, run_options, task_handler);
+    static void start_legacy_query(std::shared_ptr<impl>, bool outputs, std::string id, task_handler);
+    static void start_call_model(std::shared_ptr<impl>, std::string endpoint, boost::json::object params,
+                                 task_handler);
+    static void start_upload(std::shared_ptr<impl>, upload_kind, upload_file, std::string arg,
+                             handler<uploaded_file>);
+    static void start_download(std::shared_ptr<impl>, result_file, std::filesystem::path, download_sink,
+                               download_options, handler<download_result>);
+    static void start_account(std::shared_ptr<impl>, handler<account_status>);
+    static void start_webhook_detail(std::shared_ptr<impl>, std::string task_id, handler<webhook_record>);
+    static void start_retry_webhook(std::shared_ptr<impl>, std::string webhook_id, std::string url,
+                                    handler<acknowledgement>);
+    static void start_app_details(std::shared_ptr<impl>, std::string app_id, handler<app_info>);
+    static void start_workflow_json(std::shared_ptr<impl>, std::string workflow_id, handler<workflow_definition>);
     static void start_run_and_wait(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
                                    run_options, run_and_wait_options, result_handler);
 

@@ -86,6 +86,10 @@ enum class errc : int {
     invalid_base_url,               // base URL malformed or of an unsupported scheme
     client_shut_down,               // the client was destroyed while the operation was pending
     deadline_exceeded,              // run_and_wait: the overall deadline passed
+    file_error,                     // a local file cannot be opened, read or written (diag names it)
+    file_too_large,                 // over the endpoint's size limit, refused before sending
+    size_mismatch,                  // a download's length differs from what the server announced
+    checksum_mismatch,              // a download's MD5 differs from the server's checksum
 };
 
 const boost::system::error_category& category() noexcept;

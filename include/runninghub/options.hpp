@@ -27,6 +27,7 @@ struct timeouts {
     duration read = 60s;
     duration request = 90s;  // whole exchange, including the wait for a pooled connection
     duration pool_wait = 0s; // a tighter bound on the wait for a pooled connection; 0: the request's deadline
+    duration transfer = 30min;  // an upload or a download as a whole (write/read bound each chunk)
 };
 
 /// The per-origin connection pool.

@@ -10,9 +10,16 @@
 #include <runninghub/client.hpp>
 
 #include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/json/value.hpp>
+
 #include <array>
+#include <map>
 #include <atomic>
 #include <random>
 #include <unordered_map>
@@ -20,6 +27,14 @@
 
 namespace runninghub {
 namespace detail {
+
+/// A JSON endpoint's data, or its error.
+struct reply {
+    error_code ec;
+    boost::json::value data;
+    diagnostics diag;
+    http_response raw;  // status and headers of the last answer
+};
 
 /// One answer of the service, decoded.
 struct outcome {
@@ -106,6 +121,14 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 
     boost::asio::awaitable<detail::outcome> do_run(std::string id, std::vector<node_input> inputs, run_options opts,
                                                    bool workflow);
+    /// A submit of any kind: throttled by the gate, repeated only when it
+    /// certainly created no task.
+    enum endpoint : int;
+    boost::asio::awaitable<detail::outcome> submit(std::string path, std::string body, endpoint which);
+    /// A JSON call to the service (either envelope), repeated on transient
+    /// faults when req.idempotent; counted under `name`.
+    boost::asio::awaitable<detail::reply> call_json(detail::http_request req, std::string_view name,
+                                                    duration timeout = duration::zero());
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
     boost::asio::awaitable<detail::outcome> do_cancel(std::string id);
@@ -142,12 +165,16 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::unordered_map<std::string, time_point> tasks_in_flight;
     detail::duration_estimate durations;         // of tasks seen to end, for learned polling
     /// Calls by endpoint, counted without building strings on the hot path.
-    enum endpoint { run_ai_app, run_workflow, query, cancel, endpoint_count };
+    enum endpoint : int { run_ai_app, run_workflow, query, cancel, legacy_create, legacy_ai_app, legacy_quick, model,
+                          endpoint_count };
     static constexpr const char* endpoint_names[endpoint_count] = {
         "POST /openapi/v2/run/ai-app", "POST /openapi/v2/run/workflow", "POST /openapi/v2/query",
-        "POST /task/openapi/cancel"};
+        "POST /task/openapi/cancel", "POST /task/openapi/create", "POST /task/openapi/ai-app/run",
+        "POST /task/openapi/quick-ai-app/run", "POST /openapi/v2/{model}"};
     std::array<endpoint_stats, endpoint_count> calls{};
+    std::map<std::string, endpoint_stats, std::less<>> other_calls;  // the less frequent endpoints
     void count_call(endpoint e, const error_code& ec);
+    void count_call(std::string_view name, const error_code& ec);
     boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req, endpoint which);
     std::string webhook_url;                     // filled into run bodies when set
     std::atomic<std::uint64_t> webhook_generation{0};  // events of older attachments are ignored
@@ -157,6 +184,41 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
 namespace detail {
 /// Hands (ec, t) to h through its associated executor, never inline.
 void deliver(const boost::asio::any_io_executor& ex, client::task_handler h, error_code ec, task t);
+
+/// Runs an operation's coroutine on the client's executor: the handler's
+/// cancellation slot reaches it, its (error, value) goes to the handler.
+template <class T>
+void launch_as(const std::shared_ptr<client::impl>& self, boost::asio::awaitable<std::pair<error_code, T>> op,
+               client::handler<T> h) {
+    namespace asio = boost::asio;
+    auto slot = asio::get_associated_cancellation_slot(h);
+    auto hex = asio::get_associated_executor(h, self->ex);
+    asio::co_spawn(self->ex, std::move(op),
+                   asio::bind_cancellation_slot(
+                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep,
+                                                                          std::pair<error_code, T> r) mutable {
+                           if (ep) {
+                               try {
+                                   std::rethrow_exception(ep);
+                               } catch (const boost::system::system_error& e) {
+                                   r.first = e.code();
+                               }
+                           }
+                           std::move(h)(r.first, std::move(r.second));
+                       })));
+}
+
+/// Completes h at once (posted) with an argument error.
+template <class T>
+void fail_as(const std::shared_ptr<client::impl>& self, client::handler<T> h, errc e, std::string why) {
+    namespace asio = boost::asio;
+    T value{};
+    value.diag.server_message = std::move(why);
+    auto hex = asio::get_associated_executor(h, self->ex);
+    asio::post(self->ex, asio::bind_executor(hex, [h = std::move(h), e, v = std::move(value)]() mutable {
+                   std::move(h)(make_error_code(e), std::move(v));
+               }));
+}
 } // namespace detail
 
 } // namespace runninghub

@@ -46,6 +46,25 @@ error_code decode_ack(const http_answer& in, diagnostics& diag);
 
 std::string encode_legacy_task_body(std::string_view api_key, std::string_view task_id);
 
+/// A legacy submit: create (workflowId), ai-app/run and quick-ai-app/run
+/// (webappId, as a JSON number when it fits int64, as the reference types it).
+std::string encode_legacy_run_body(std::string_view api_key, std::string_view id_field, std::string_view id,
+                                   std::string_view quick_code, const std::vector<node_input>& inputs,
+                                   const run_options& opts);
+
+/// Any JSON endpoint's answer in either envelope ({code,msg|message,data} or
+/// the flat v2 errorCode shape): the data, or the service's error.
+error_code decode_envelope(const http_answer& in, boost::json::value& data, diagnostics& diag);
+
+/// /task/openapi/outputs as a task (804/813 pending, 805 failed).
+error_code decode_legacy_outputs(const http_answer& in, std::string_view task_id, task& out, diagnostics& diag);
+
+/// The typed views of `data` (after decode_envelope); protocol_error when its shape is wrong.
+error_code decode_uploaded(const boost::json::value& data, uploaded_file& out);
+error_code decode_account(const boost::json::value& data, account_status& out);
+error_code decode_webhook_record(const boost::json::value& data, webhook_record& out);
+error_code decode_app_info(const boost::json::value& data, app_info& out);
+
 /// Maps a non-2xx status without a service code to a client code.
 error_code http_status_error(unsigned status) noexcept;
 

@@ -23,4 +23,8 @@ struct origin {
 /// Parses "https://host[:port][/prefix]"; errc::invalid_base_url with a reason otherwise.
 error_code parse_origin(std::string_view url, origin& out, std::string* why = nullptr);
 
+/// Splits an absolute http(s) URL (a result file, a presigned upload URL)
+/// into its origin and target (path and query, still encoded).
+error_code parse_url(std::string_view url, origin& out, std::string& target, std::string* why = nullptr);
+
 } // namespace runninghub::detail

@@ -1,0 +1,238 @@
+// The legacy task API, the Standard Model API, account, webhook records and
+// app / workflow metadata: thin operations over client::impl::submit and call_json.
+
+#include "detail/client_impl.hpp"
+#include "detail/codec.hpp"
+
+#include <boost/json.hpp>
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace runninghub {
+namespace {
+
+constexpr const char* id_rule = " must be 1 to 64 characters of [0-9A-Za-z_-]";
+
+// Model endpoints are path segments of [0-9A-Za-z._-], such as "kling-v3.0-std/image-to-video".
+bool valid_model_endpoint(std::string_view e) {
+    if (e.empty() || e.size() > 200 || e.front() == '/' || e.back() == '/')
+        return false;
+    std::size_t start = 0;
+    while (start <= e.size()) {
+        auto end = e.find('/', start);
+        auto seg = e.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+        if (seg.empty() || seg == "." || seg == "..")
+            return false;
+        for (char c : seg)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+                return false;
+        if (end == std::string_view::npos)
+            break;
+        start = end + 1;
+    }
+    return true;
+}
+
+detail::http_request legacy_post(std::string_view target, std::string body) {
+    detail::http_request req;
+    req.target = target;
+    req.body = std::move(body);
+    req.idempotent = true;
+    return req;
+}
+
+} // namespace
+
+void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std::string id, std::string quick_code,
+                              std::vector<node_input> inputs, run_options opts, task_handler h) {
+    if (!detail::valid_id(id))
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, "id \"" + detail::excerpt(id, 64) + "\"" + id_rule);
+    if (kind == legacy_kind::quick && quick_code.empty())
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, "quick_run needs a quick_create_code");
+    if (kind != legacy_kind::create && (!opts.workflow_json.empty() || opts.add_metadata))
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
+                                     "run_options::workflow_json and add_metadata apply to workflows, not AI apps");
+    for (auto& in : inputs)
+        if (in.node_id.empty() || in.field_name.empty())
+            return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
+                                         "every node_input needs a node_id and a field_name");
+    static constexpr std::pair<const char*, impl::endpoint> paths[] = {
+        {"/task/openapi/create", impl::legacy_create},
+        {"/task/openapi/ai-app/run", impl::legacy_ai_app},
+        {"/task/openapi/quick-ai-app/run", impl::legacy_quick}};
+    auto [path, which] = paths[static_cast<int>(kind)];
+    if (opts.webhook_url.empty())
+        opts.webhook_url = self->webhook_url;
+    auto body = detail::encode_legacy_run_body(self->opts.api_key, kind == legacy_kind::create ? "workflowId" : "webappId",
+                                               id, quick_code, inputs, opts);
+    auto op = [](std::shared_ptr<impl> self, std::string path, std::string body,
+                 impl::endpoint which) -> asio::awaitable<std::pair<error_code, task>> {
+        auto r = co_await self->submit(std::move(path), std::move(body), which);
+        co_return std::pair{r.ec, std::move(r.t)};
+    };
+    detail::launch_as<task>(self, op(self, path, std::move(body), which), std::move(h));
+}
+
+void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::string id, task_handler h) {
+    if (!detail::valid_id(id))
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
+                                     "task id \"" + detail::excerpt(id, 64) + "\"" + id_rule);
+    auto op = [](std::shared_ptr<impl> self, bool outputs, std::string id) -> asio::awaitable<std::pair<error_code, task>> {
+        std::string_view target = outputs ? "/task/openapi/outputs" : "/task/openapi/status";
+        auto r = co_await self->call_json(legacy_post(target, detail::encode_legacy_task_body(self->opts.api_key, id)),
+                                          outputs ? "POST /task/openapi/outputs" : "POST /task/openapi/status");
+        task t;
+        t.id = id;
+        error_code ec = r.ec;
+        if (outputs && !r.raw.ec) {
+            // 804/813/805 are states of the task here, not failures of the call.
+            t.diag = {};
+            ec = detail::decode_legacy_outputs({r.raw.status, r.raw.body, r.raw.retry_after}, id, t, t.diag);
+            if (ec)
+                t.diag.endpoint = "POST /task/openapi/outputs";
+        } else if (!ec) {
+            if (auto* s = r.data.if_string()) {
+                t.status_text = std::string(*s);
+                t.status = parse_task_status(*s);
+            } else {
+                ec = make_error_code(errc::protocol_error);
+                r.diag.server_message = "status: data is not a string";
+            }
+        }
+        if (ec && t.diag.empty())
+            t.diag = std::move(r.diag);
+        if (!ec && is_terminal(t.status))
+            self->task_ended(id);
+        co_return std::pair{ec, std::move(t)};
+    };
+    detail::launch_as<task>(self, op(self, outputs, std::move(id)), std::move(h));
+}
+
+void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, json::object params, task_handler h) {
+    if (!valid_model_endpoint(endpoint))
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
+                                     "model endpoint \"" + detail::excerpt(endpoint, 64) +
+                                         "\" must be path segments of [0-9A-Za-z._-], e.g. \"rhart-image-v1/text-to-image\"");
+    if (!self->webhook_url.empty() && !params.contains("webhookUrl"))
+        params["webhookUrl"] = self->webhook_url;
+    auto op = [](std::shared_ptr<impl> self, std::string path, std::string body) -> asio::awaitable<std::pair<error_code, task>> {
+        auto r = co_await self->submit(std::move(path), std::move(body), impl::model);
+        co_return std::pair{r.ec, std::move(r.t)};
+    };
+    detail::launch_as<task>(self, op(self, "/openapi/v2/" + endpoint, json::serialize(params)), std::move(h));
+}
+
+void client::start_account(std::shared_ptr<impl> self, handler<account_status> h) {
+    auto op = [](std::shared_ptr<impl> self) -> asio::awaitable<std::pair<error_code, account_status>> {
+        // Lower-case "apikey": this endpoint's own spelling.
+        // (g++ 12: no braced lists inside a co_await expression.)
+        auto body = json::serialize(json::object{{"apikey", self->opts.api_key}});
+        auto r = co_await self->call_json(legacy_post("/uc/openapi/accountStatus", std::move(body)),
+                                          "POST /uc/openapi/accountStatus");
+        account_status a;
+        if (!r.ec && (r.ec = detail::decode_account(r.data, a)))
+            r.diag.server_message = "accountStatus: data is not an object";
+        a.diag = std::move(r.diag);
+        co_return std::pair{r.ec, std::move(a)};
+    };
+    detail::launch_as<account_status>(self, op(self), std::move(h));
+}
+
+void client::start_webhook_detail(std::shared_ptr<impl> self, std::string task_id, handler<webhook_record> h) {
+    if (!detail::valid_id(task_id))
+        return detail::fail_as<webhook_record>(self, std::move(h), errc::invalid_options,
+                                               "task id \"" + detail::excerpt(task_id, 64) + "\"" + id_rule);
+    auto op = [](std::shared_ptr<impl> self, std::string id) -> asio::awaitable<std::pair<error_code, webhook_record>> {
+        auto r = co_await self->call_json(legacy_post("/task/openapi/getWebhookDetail",
+                                                      detail::encode_legacy_task_body(self->opts.api_key, id)),
+                                          "POST /task/openapi/getWebhookDetail");
+        webhook_record w;
+        if (!r.ec && (r.ec = detail::decode_webhook_record(r.data, w)))
+            r.diag.server_message = "getWebhookDetail: data is not a webhook record";
+        w.diag = std::move(r.diag);
+        co_return std::pair{r.ec, std::move(w)};
+    };
+    detail::launch_as<webhook_record>(self, op(self, std::move(task_id)), std::move(h));
+}
+
+void client::start_retry_webhook(std::shared_ptr<impl> self, std::string webhook_id, std::string url,
+                                 handler<acknowledgement> h) {
+    if (!detail::valid_id(webhook_id))
+        return detail::fail_as<acknowledgement>(self, std::move(h), errc::invalid_options,
+                                                "webhook id \"" + detail::excerpt(webhook_id, 64) + "\"" + id_rule);
+    detail::origin o;
+    std::string target, why;
+    if (detail::parse_url(url, o, target, &why))
+        return detail::fail_as<acknowledgement>(self, std::move(h), errc::invalid_options, "webhook " + why);
+    auto op = [](std::shared_ptr<impl> self, std::string id,
+                 std::string url) -> asio::awaitable<std::pair<error_code, acknowledgement>> {
+        auto body = json::serialize(json::object{{"apiKey", self->opts.api_key}, {"webhookId", id}, {"webhookUrl", url}});
+        auto r = co_await self->call_json(legacy_post("/task/openapi/retryWebhook", std::move(body)),
+                                          "POST /task/openapi/retryWebhook");
+        co_return std::pair{r.ec, acknowledgement{std::move(r.diag)}};
+    };
+    detail::launch_as<acknowledgement>(self, op(self, std::move(webhook_id), std::move(url)), std::move(h));
+}
+
+void client::start_app_details(std::shared_ptr<impl> self, std::string app_id, handler<app_info> h) {
+    if (!detail::valid_id(app_id))
+        return detail::fail_as<app_info>(self, std::move(h), errc::invalid_options,
+                                         "app id \"" + detail::excerpt(app_id, 64) + "\"" + id_rule);
+    auto op = [](std::shared_ptr<impl> self, std::string id) -> asio::awaitable<std::pair<error_code, app_info>> {
+        // The key travels in the query here, as the reference shows (valid_id-checked
+        // ids and printable keys need no escaping beyond what the key may hold).
+        std::string target = "/api/webapp/apiCallDemo?apiKey=";
+        for (char c : self->opts.api_key) {
+            if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
+                target += c;
+            } else {
+                static constexpr char hex[] = "0123456789ABCDEF";
+                target += '%';
+                target += hex[static_cast<unsigned char>(c) >> 4];
+                target += hex[static_cast<unsigned char>(c) & 15];
+            }
+        }
+        target += "&webappId=" + id;
+        detail::http_request req;
+        req.method = detail::http_method::get;
+        req.target = target;
+        req.idempotent = true;
+        auto r = co_await self->call_json(std::move(req), "GET /api/webapp/apiCallDemo");
+        app_info info;
+        if (!r.ec && (r.ec = detail::decode_app_info(r.data, info)))
+            r.diag.server_message = "apiCallDemo: data is not an object";
+        info.diag = std::move(r.diag);
+        co_return std::pair{r.ec, std::move(info)};
+    };
+    detail::launch_as<app_info>(self, op(self, std::move(app_id)), std::move(h));
+}
+
+void client::start_workflow_json(std::shared_ptr<impl> self, std::string workflow_id, handler<workflow_definition> h) {
+    if (!detail::valid_id(workflow_id))
+        return detail::fail_as<workflow_definition>(self, std::move(h), errc::invalid_options,
+                                                    "workflow id \"" + detail::excerpt(workflow_id, 64) + "\"" + id_rule);
+    auto op = [](std::shared_ptr<impl> self, std::string id) -> asio::awaitable<std::pair<error_code, workflow_definition>> {
+        auto body = json::serialize(json::object{{"apiKey", self->opts.api_key}, {"workflowId", id}});
+        auto r = co_await self->call_json(legacy_post("/api/openapi/getJsonApiFormat", std::move(body)),
+                                          "POST /api/openapi/getJsonApiFormat");
+        workflow_definition w;
+        if (!r.ec) {
+            auto* o = r.data.if_object();
+            auto* p = o ? o->if_contains("prompt") : nullptr;
+            if (p && p->is_string())
+                w.prompt = std::string(p->get_string());
+            else if (p && p->is_object())
+                w.prompt = json::serialize(*p);
+            else {
+                r.ec = make_error_code(errc::protocol_error);
+                r.diag.server_message = "getJsonApiFormat: no prompt in data";
+            }
+        }
+        w.diag = std::move(r.diag);
+        co_return std::pair{r.ec, std::move(w)};
+    };
+    detail::launch_as<workflow_definition>(self, op(self, std::move(workflow_id)), std::move(h));
+}
+
+} // namespace runninghub
