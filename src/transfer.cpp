@@ -4,10 +4,9 @@
 
 #include "detail/client_impl.hpp"
 #include "detail/codec.hpp"
+#include "detail/md5.hpp"
 
 #include <boost/json.hpp>
-
-#include <openssl/evp.h>
 
 #include <cstdio>
 #include <sys/stat.h>
@@ -21,30 +20,7 @@ namespace {
 
 constexpr std::uint64_t legacy_upload_limit = 30ull << 20;  // /task/openapi/upload, per file
 
-class md5 {
-public:
-    md5() : ctx_(EVP_MD_CTX_new()) { reset(); }
-    ~md5() { EVP_MD_CTX_free(ctx_); }
-    md5(const md5&) = delete;
-    md5& operator=(const md5&) = delete;
-    void reset() { EVP_DigestInit_ex(ctx_, EVP_md5(), nullptr); }
-    void update(const void* p, std::size_t n) { EVP_DigestUpdate(ctx_, p, n); }
-    std::string hex() {
-        unsigned char d[EVP_MAX_MD_SIZE];
-        unsigned n = 0;
-        EVP_DigestFinal_ex(ctx_, d, &n);
-        static constexpr char digits[] = "0123456789abcdef";
-        std::string s;
-        for (unsigned i = 0; i < n; ++i) {
-            s += digits[d[i] >> 4];
-            s += digits[d[i] & 15];
-        }
-        return s;
-    }
-
-private:
-    EVP_MD_CTX* ctx_;
-};
+using detail::md5;
 
 std::string io_reason() { return std::strerror(errno); }
 
@@ -383,22 +359,6 @@ struct download_state final : detail::body_sink {
     }
 };
 
-std::string base64_to_hex(std::string_view b64) {
-    unsigned char out[64];
-    if (b64.size() > 80)
-        return {};
-    int n = EVP_DecodeBlock(out, reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
-    if (n < 16)
-        return {};
-    static constexpr char digits[] = "0123456789abcdef";
-    std::string s;
-    for (int i = 0; i < 16; ++i) {
-        s += digits[out[i] >> 4];
-        s += digits[out[i] & 15];
-    }
-    return s;
-}
-
 /// An ETag that is a plain MD5 (object stores such as COS and S3 for single-part uploads).
 std::string etag_md5(std::string_view etag) {
     if (etag.starts_with("W/"))
@@ -560,7 +520,7 @@ asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self,
         co_return download_return{ec, std::move(out)};
     }
     out.md5 = st.hash.hex();
-    std::string expected = !st.content_md5.empty() ? base64_to_hex(st.content_md5) : etag_md5(st.etag);
+    std::string expected = !st.content_md5.empty() ? md5::base64_to_hex(st.content_md5) : etag_md5(st.etag);
     if (!expected.empty()) {
         if (expected != out.md5) {
             out.diag.server_message = "MD5 " + out.md5 + ", the server says " + expected;

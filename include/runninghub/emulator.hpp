@@ -27,6 +27,7 @@ enum class fault_kind {
     delay,                   // answer delayed by fault::delay, then processed normally
     malformed_json,          // processed, answered with a truncated JSON body
     connection_close,        // processed, answered with Connection: close
+    truncated_body,          // file downloads: the head announces every byte, half are sent, then close
 };
 
 std::string_view to_string(fault_kind k) noexcept;
@@ -46,6 +47,13 @@ enum class webhook_shape {
     object,         // {"event":"TASK_END","taskId":…,"eventData":{status,results,usage}}
     wrapped,        // {"code":0,"msg":"success","data":{taskId,status,results}}
     flat,           // {taskId,status,results}
+};
+
+/// What a task of an app or workflow outputs.
+enum class result_kind {
+    file,  // one PNG file per task (result_file_size bytes)
+    text,  // one text output (outputType "txt", the text inline)
+    none,  // no output (a workflow without a save node): SUCCESS with an empty list
 };
 
 struct emulator_options {
@@ -70,6 +78,23 @@ struct emulator_options {
     duration webhook_retry_delay = std::chrono::milliseconds(200);
     std::uint64_t seed = 42;
     unsigned threads = 1;
+
+    // Files. Uploads are stored in a temporary directory removed with the
+    // emulator, and served back at their download_url.
+    std::uint64_t result_file_size = 2048;     // bytes of each generated result file
+    /// Result URLs point here (another emulator acting as the CDN: result
+    /// files are generated, any emulator serves them); empty: this one.
+    std::string result_base_url;
+    std::map<std::string, result_kind> result_kinds;  // by app or workflow id; default: file
+    std::uint64_t legacy_upload_limit = 30u << 20;    // /task/openapi/upload answers 809 above it
+    /// /task/openapi/outputs answers 804 this long after a task's SUCCESS.
+    duration outputs_lag = std::chrono::milliseconds(0);
+
+    // Standard Model API endpoints (POST /openapi/v2/{endpoint}); the
+    // instant ones answer SUCCESS with results at once.
+    std::vector<std::string> models = {"rhart-image-v1/text-to-image", "kling-v3.0-std/image-to-video"};
+    std::vector<std::string> instant_models = {"rhart-image-v1/instant"};
+    std::string remain_coins = "100000";  // accountStatus; each created task costs 10
 };
 
 struct emulator_counters {
@@ -93,6 +118,11 @@ struct emulator_counters {
     /// Tasks created whose answer never reached the client intact: dropped
     /// after processing, garbled, or delayed until the client gave up.
     std::uint64_t creates_answer_lost = 0;
+    std::uint64_t uploads = 0;                      // files stored (v2, legacy, LoRA)
+    std::uint64_t upload_bytes = 0;
+    std::uint64_t range_requests = 0;               // file downloads that asked for a Range
+    std::uint64_t storage_requests_with_key = 0;    // file/storage requests carrying the API key (must stay 0)
+    std::uint64_t webhook_retries_requested = 0;    // retryWebhook calls
     std::uint64_t total_requests() const;
 };
 
