@@ -153,7 +153,7 @@ void client::impl::count_call(std::string_view name, const error_code& ec) {
 }
 
 asio::awaitable<detail::reply> client::impl::call_json(detail::http_request req, std::string_view name,
-                                                      duration timeout) {
+                                                      duration timeout, bool (*state_code)(const error_code&)) {
     auto self = shared_from_this();
     auto started = clock::now();
     if (timeout <= duration::zero())
@@ -175,8 +175,9 @@ asio::awaitable<detail::reply> client::impl::call_json(detail::http_request req,
             if (auto ra = detail::parse_retry_after(r.raw.retry_after, std::chrono::system_clock::now()))
                 o.retry_after = *ra;
         }
-        count_call(name, r.ec);
-        if (!r.ec) {
+        bool answered = !r.ec || (state_code && state_code(r.ec));
+        count_call(name, answered ? error_code{} : r.ec);
+        if (answered) {
             budget.on_success();
             co_return r;
         }

@@ -80,8 +80,13 @@ void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::s
                                      "task id \"" + detail::excerpt(id, 64) + "\"" + id_rule);
     auto op = [](std::shared_ptr<impl> self, bool outputs, std::string id) -> asio::awaitable<std::pair<error_code, task>> {
         std::string_view target = outputs ? "/task/openapi/outputs" : "/task/openapi/status";
+        auto pending_or_failed = [](const error_code& ec) {
+            return ec == errc::apikey_task_is_running || ec == errc::apikey_task_is_queued ||
+                   ec == errc::apikey_task_status_error;
+        };
         auto r = co_await self->call_json(legacy_post(target, detail::encode_legacy_task_body(self->opts.api_key, id)),
-                                          outputs ? "POST /task/openapi/outputs" : "POST /task/openapi/status");
+                                          outputs ? "POST /task/openapi/outputs" : "POST /task/openapi/status",
+                                          duration::zero(), outputs ? +pending_or_failed : nullptr);
         task t;
         t.id = id;
         error_code ec = r.ec;

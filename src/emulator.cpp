@@ -202,11 +202,12 @@ struct emulator::impl {
         std::size_t served = 0;
         for (;;) {
             http::request_parser<http::empty_body> head;
+            head.body_limit(boost::none);  // uploads stream; other bodies are limited below
             lowest.expires_after(opts.keep_alive_idle);
             auto [hec, hn] = co_await http::async_read_header(s, buffer, head, use_tuple);
             if (hec)
                 break;
-            lowest.expires_after(std::chrono::seconds(60));
+            lowest.expires_after(std::chrono::minutes(10));  // a whole request, uploads included
             auto method = head.get().method();
             std::string_view path = head.get().target();
             path = path.substr(0, path.find('?'));
@@ -233,6 +234,8 @@ struct emulator::impl {
                     break;
                 continue;
             }
+            if (head.content_length().value_or(0) > (64u << 20))
+                break;
             http::request_parser<http::string_body> parser(std::move(head));
             parser.body_limit(64u << 20);
             auto [ec, n] = co_await http::async_read(s, buffer, parser, use_tuple);
@@ -1074,6 +1077,15 @@ struct emulator::impl {
             ++stats.webhook_retries_requested;
             asio::co_spawn(io, deliver_webhook(it->first, it->second.webhook_url, now), asio::detached);
             return ok_answer(res, nullptr, "");
+        }
+        if (target == "/api/openapi/getLoraUploadUrl") {
+            auto md5 = detail::scalar_text(obj.if_contains("md5Hex"));
+            auto name = detail::scalar_text(obj.if_contains("loraName"));
+            if (md5.size() != 32 || name.empty() ||
+                !std::all_of(md5.begin(), md5.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); }))
+                return legacy_error(res, 301, "PARAMS_INVALID");
+            return ok_answer(res, json::object{{"fileName", "api-lora-cn/" + md5 + ".safetensors"},
+                                               {"url", base + "/cos/lora/" + md5 + ".safetensors?sign=emulated"}});
         }
         if (target == "/api/openapi/getJsonApiFormat") {
             auto id = detail::scalar_text(obj.if_contains("workflowId"));

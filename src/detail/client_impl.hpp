@@ -127,8 +127,11 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     boost::asio::awaitable<detail::outcome> submit(std::string path, std::string body, endpoint which);
     /// A JSON call to the service (either envelope), repeated on transient
     /// faults when req.idempotent; counted under `name`.
+    /// `state_code` marks service codes that describe a state rather than a
+    /// failed call (outputs: 804, 813, 805); they count as answered.
     boost::asio::awaitable<detail::reply> call_json(detail::http_request req, std::string_view name,
-                                                    duration timeout = duration::zero());
+                                                    duration timeout = duration::zero(),
+                                                    bool (*state_code)(const error_code&) = nullptr);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
     boost::asio::awaitable<detail::outcome> do_cancel(std::string id);

@@ -15,6 +15,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 
 namespace rh = runninghub;
@@ -75,3 +76,19 @@ inline std::uint64_t requests_to(const rh::emulator& e, const std::string& endpo
     auto it = c.requests.find(endpoint);
     return it == c.requests.end() ? 0 : it->second;
 }
+
+/// An emulator, an io_context and a client of it (fast test settings).
+struct harness {
+    explicit harness(rh::emulator_options eo = fast_emulator()) : emu(std::move(eo)), c(io.get_executor(), fast_client(emu)) {}
+    /// `tweak` adjusts the client's options before the client is made.
+    template <class Tweak>
+    harness(rh::emulator_options eo, Tweak tweak)
+        : emu(std::move(eo)), c(io.get_executor(), [&] {
+              auto o = fast_client(emu);
+              tweak(o);
+              return o;
+          }()) {}
+    rh::emulator emu;
+    asio::io_context io;
+    rh::client c;
+};
