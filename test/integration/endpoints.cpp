@@ -277,6 +277,7 @@ BOOST_AUTO_TEST_CASE(webhook_detail_and_retry) {
         BOOST_TEST(uec == rh::errc::params_invalid);
         auto [iec, i] = co_await h.c.retry_webhook(rec.id, "not a url", tuple_token);
         BOOST_TEST(iec == rh::errc::invalid_options);
+        l.close();  // lets the io_context run out of work
     });
     BOOST_TEST(h.emu.counters().webhook_retries_requested == 1u);
 }
