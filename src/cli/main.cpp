@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -39,6 +40,11 @@ const char* usage_text =
     "  run   (--app ID | --workflow ID) [--input NODE:FIELD=VALUE]...   submit one task, print its id\n"
     "  query TASK_ID                                                   print the task once\n"
     "  wait  TASK_ID [--timeout SECONDS]                               poll until the task ends\n"
+    "  cancel TASK_ID | outputs TASK_ID | status TASK_ID               the legacy task endpoints\n"
+    "  download TASK_ID [--dir DIR]      download the task's result files (resumable, verified)\n"
+    "  upload FILE [--legacy TYPE | --lora NAME]   upload (v2; legacy fileType image|video|audio|input; LoRA)\n"
+    "  account                           the account's coins and running tasks\n"
+    "  app APP_ID                        an AI app's inputs and their defaults (apiCallDemo)\n"
     "  emulator [--port P] [--threads N] [--plain] [--ca-out FILE] [--url-out FILE]\n"
     "        serve the RunningHub emulator on 127.0.0.1 until interrupted\n"
     "Environment: RUNNINGHUB_API_KEY (unset: an embedded emulator is used), RUNNINGHUB_BASE_URL,\n"
@@ -56,6 +62,7 @@ struct args {
     unsigned threads = 1;
     bool plain = false;
     std::string ca_out, url_out;
+    std::string dir = ".", legacy_type, lora_name;
 };
 
 std::size_t to_count(const std::string& flag, const std::string& v) {
@@ -104,6 +111,9 @@ args parse_args(int argc, char** argv) {
         else if (s == "--plain") a.plain = true;
         else if (s == "--ca-out") a.ca_out = value();
         else if (s == "--url-out") a.url_out = value();
+        else if (s == "--dir") a.dir = value();
+        else if (s == "--legacy") a.legacy_type = value();
+        else if (s == "--lora") a.lora_name = value();
         else if (s == "--timeout") {
             auto v = value();
             char* end = nullptr;
@@ -115,6 +125,8 @@ args parse_args(int argc, char** argv) {
     }
     if (!a.app.empty() && !a.workflow.empty())
         throw usage_error("give --app or --workflow, not both");
+    if (!a.legacy_type.empty() && !a.lora_name.empty())
+        throw usage_error("give --legacy or --lora, not both");
     return a;
 }
 
@@ -317,6 +329,109 @@ int single(const args& a) {
     return rc;
 }
 
+// The other endpoints: one call each, a readable line per result.
+int endpoint(const args& a) {
+    auto t = make_target(a);
+    asio::io_context io;
+    rh::client c(io.get_executor(), t.opts);
+    int rc = 1;
+    auto one_arg = [&](const char* what) {
+        if (a.positional.size() != 1)
+            throw usage_error(a.command + " takes one " + what);
+        return a.positional[0];
+    };
+    constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
+    asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+        rh::error_code ec;
+        rh::diagnostics diag;
+        if (a.command == "account") {
+            auto [e, acc] = co_await c.account(tuple);
+            ec = e;
+            diag = acc.diag;
+            if (!ec)
+                std::cout << "coins " << acc.remain_coins << ", money " << acc.remain_money.value_or("-") << " "
+                          << acc.currency.value_or("") << ", tasks running " << acc.current_task_counts << ", type "
+                          << acc.api_type << "\n";
+        } else if (a.command == "app") {
+            auto [e, info] = co_await c.app_details(rh::ai_app(one_arg("APP_ID")), tuple);
+            ec = e;
+            diag = info.diag;
+            if (!ec) {
+                std::cout << info.name << "\n";
+                for (auto& n : info.nodes)
+                    std::cout << "  --input " << n.node_id << ":" << n.field_name << "="
+                              << boost::json::serialize(n.field_value) << "   (" << n.node_name << ", " << n.field_type
+                              << (n.description_en.empty() ? "" : ", " + n.description_en) << ")\n";
+            }
+        } else if (a.command == "upload") {
+            rh::upload_file f(std::filesystem::path(one_arg("FILE")));
+            // (No co_await inside ?: — g++ 12 miscompiles it.)
+            std::tuple<rh::error_code, rh::uploaded_file> r;
+            if (!a.lora_name.empty())
+                r = co_await c.upload_lora(f, a.lora_name, tuple);
+            else if (!a.legacy_type.empty())
+                r = co_await c.legacy_upload(f, a.legacy_type, tuple);
+            else
+                r = co_await c.upload(f, tuple);
+            auto& [e, up] = r;
+            ec = e;
+            diag = up.diag;
+            if (!ec)
+                std::cout << "fileName " << up.file_name << "\n"
+                          << (up.download_url.empty() ? "" : "download_url " + up.download_url + "\n") << "size "
+                          << up.size << " md5 " << up.md5 << "\n";
+        } else if (a.command == "download") {
+            auto [qe, task] = co_await c.query(one_arg("TASK_ID"), tuple);
+            ec = qe;
+            diag = task.diag;
+            if (!ec && task.status != rh::task_status::success) {
+                std::cerr << "runninghub download: the task is " << rh::to_string(task.status) << "\n";
+                co_return;
+            }
+            for (auto& r : task.results) {
+                if (ec)
+                    break;
+                rh::download_options o;
+                std::uint64_t shown = 0;
+                o.progress = [&](std::uint64_t done, std::optional<std::uint64_t> total) {
+                    if (done - shown < (8u << 20) && (!total || done != *total))
+                        return;
+                    shown = done;
+                    std::cerr << "\r  " << done / 1024 << " KiB" << (total ? " of " + std::to_string(*total / 1024) + " KiB" : "")
+                              << std::flush;
+                };
+                auto [de, d] = co_await c.download(r, std::filesystem::path(a.dir), o, tuple);
+                ec = de;
+                diag = d.diag;
+                if (!ec)
+                    std::cerr << "\r";
+                if (!ec)
+                    std::cout << d.path.string() << " " << d.bytes << " bytes" << (d.checksum_verified ? ", MD5 verified" : "")
+                              << (d.resumes ? ", resumed " + std::to_string(d.resumes) + "x" : "") << "\n";
+            }
+        } else {
+            auto id = one_arg("TASK_ID");
+            std::tuple<rh::error_code, rh::task> r;
+            if (a.command == "cancel")
+                r = co_await c.cancel(id, tuple);
+            else if (a.command == "outputs")
+                r = co_await c.legacy_outputs(id, tuple);
+            else
+                r = co_await c.legacy_status(id, tuple);
+            auto& [e, task] = r;
+            ec = e;
+            diag = task.diag;
+            if (!ec)
+                a.command == "cancel" ? void(std::cout << "cancelled " << id << "\n") : print_task(task);
+        }
+        if (ec)
+            std::cerr << "runninghub " << a.command << ": " << describe(ec, diag) << "\n";
+        rc = ec ? 1 : 0;
+    }, [](std::exception_ptr ep) { if (ep) std::rethrow_exception(ep); });
+    io.run();
+    return rc;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -328,6 +443,9 @@ int main(int argc, char** argv) {
             return single(a);
         if (a.command == "emulator")
             return serve_emulator(a);
+        for (const char* c : {"cancel", "outputs", "status", "download", "upload", "account", "app"})
+            if (a.command == c)
+                return endpoint(a);
         if (a.command == "help" || a.command == "--help" || a.command == "-h") {
             std::cout << usage_text;
             return 0;
