@@ -6,6 +6,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 namespace asio = boost::asio;
 namespace json = boost::json;
 
@@ -238,6 +240,32 @@ void client::start_workflow_json(std::shared_ptr<impl> self, std::string workflo
         co_return std::pair{r.ec, std::move(w)};
     };
     detail::launch_as<workflow_definition>(self, op(self, std::move(workflow_id)), std::move(h));
+}
+
+void client::start_call_api(std::shared_ptr<impl> self, api_request req, handler<api_result> h) {
+    auto& p = req.path;
+    bool ok = p.size() > 1 && p.size() <= 512 && p.front() == '/' && p.find("..") == std::string::npos &&
+              std::all_of(p.begin(), p.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '#'; });
+    if (!ok)
+        return detail::fail_as<api_result>(self, std::move(h), errc::invalid_options,
+                                           "api_request::path \"" + detail::excerpt(p, 64) +
+                                               "\" must be an absolute path of printable characters, without \"..\"");
+    if (req.get && (req.key_in_body || !req.body.empty()))
+        return detail::fail_as<api_result>(self, std::move(h), errc::invalid_options, "a GET api_request has no body");
+    auto op = [](std::shared_ptr<impl> self, api_request req) -> asio::awaitable<std::pair<error_code, api_result>> {
+        if (req.key_in_body)
+            req.body["apiKey"] = self->opts.api_key;
+        detail::http_request r;
+        r.method = req.get ? detail::http_method::get : detail::http_method::post;
+        r.target = req.path;
+        if (!req.get)
+            r.body = json::serialize(req.body);
+        r.idempotent = req.idempotent;
+        std::string name = (req.get ? "GET " : "POST ") + req.path.substr(0, req.path.find('?'));
+        auto reply = co_await self->call_json(std::move(r), name);
+        co_return std::pair{reply.ec, api_result{std::move(reply.data), std::move(reply.diag)}};
+    };
+    detail::launch_as<api_result>(self, op(self, std::move(req)), std::move(h));
 }
 
 } // namespace runninghub

@@ -1157,9 +1157,41 @@ struct emulator::impl {
                                                {"covers", json::array{}},
                                                {"tags", json::array{"emulator"}}});
         }
+        if (req.method() == http::verb::get && (target == "/openapi/v2/queue/status" || target == "/openapi/v2/api-key/list")) {
+            std::string key;
+            if (!authorized(req, key))
+                return legacy_error(res, 1002, "Invalid API Key");
+            if (target == "/openapi/v2/api-key/list")
+                return ok_answer(res, json::array{json::object{{"key", key.substr(0, 4) + "****" + key.substr(key.size() - 4)},
+                                                               {"apiKeyName", "emulator"},
+                                                               {"status", "ENABLED"},
+                                                               {"quotaLimit", nullptr},
+                                                               {"quotaUsed", std::to_string(stats.tasks_created)}}});
+            auto running = active_tasks(key, now);
+            return ok_answer(res, json::object{{"apiKeyType", "SHARED"},
+                                               {"concurrentLimit", opts.concurrency_limit ? opts.concurrency_limit : 50},
+                                               {"runningCount", running},
+                                               {"queuedCount", 0},
+                                               {"totalCurrentTasks", running}});
+        }
         if (req.method() != http::verb::post) {
             res.result(http::status::method_not_allowed);
             return false;
+        }
+        if (target == "/api/fast/creation/model/params") {
+            error_code pec;
+            auto v = json::parse(req.body(), pec);
+            auto* o = pec ? nullptr : v.if_object();
+            std::string key;
+            if (o && o->contains("apiKey"))
+                key = detail::scalar_text(o->if_contains("apiKey"));
+            if (std::find(opts.api_keys.begin(), opts.api_keys.end(), key) == opts.api_keys.end() && !authorized(req, key))
+                return legacy_error(res, 802, "APIKEY_UNAUTHORIZED");
+            auto app = o ? detail::scalar_text(o->if_contains("webappId")) : std::string();
+            if (std::find(opts.ai_apps.begin(), opts.ai_apps.end(), app) == opts.ai_apps.end())
+                return legacy_error(res, 901, "WEBAPP_NOT_EXISTS");
+            return ok_answer(res, json::array{json::object{{"id", "1"}, {"name", "Cinematic"}},
+                                              json::object{{"id", "2"}, {"name", "Anime"}}});
         }
         bool legacy = target.starts_with("/task/openapi/") || target.starts_with("/uc/openapi/") ||
                       target.starts_with("/api/openapi/");
@@ -1219,6 +1251,40 @@ struct emulator::impl {
             if (it == tasks.end() || it->second.key != key)
                 return flat_error(res, "1004", "Task not found or expired");
             return json_answer(res, task_json(it->first, it->second, now));
+        }
+        if (target == "/openapi/v2/aiapp/list") {
+            auto size = obj.contains("size") ? detail::scalar_text(obj.if_contains("size")) : "10";
+            auto current = obj.contains("current") ? detail::scalar_text(obj.if_contains("current")) : "1";
+            int n = std::atoi(size.c_str()), page = std::atoi(current.c_str());
+            if (n < 1 || n > 50 || page < 1)
+                return legacy_error(res, 1007, "Invalid parameters: size is 1..50, current from 1");
+            json::array records;
+            for (std::size_t i = static_cast<std::size_t>((page - 1) * n); i < opts.ai_apps.size() && records.size() < static_cast<std::size_t>(n); ++i)
+                records.push_back(json::object{{"title", "Emulated app " + opts.ai_apps[i]},
+                                               {"description", "an app of the emulator"},
+                                               {"cover", files_base() + "/files/cover.png"},
+                                               {"invokeExample", "POST /openapi/v2/run/ai-app/" + opts.ai_apps[i]}});
+            auto total = opts.ai_apps.size();
+            auto pages = (total + n - 1) / n;
+            return ok_answer(res, json::object{{"records", std::move(records)}, {"current", page}, {"size", n},
+                                               {"total", total}, {"pages", pages},
+                                               {"hasNext", static_cast<std::size_t>(page) < pages}});
+        }
+        if (target == "/openapi/v2/resource/list") {
+            json::array records;
+            for (auto& m : opts.models)
+                records.push_back(json::object{{"endpoint", m}, {"name", m}});
+            for (auto& m : opts.instant_models)
+                records.push_back(json::object{{"endpoint", m}, {"name", m}});
+            return ok_answer(res, json::object{{"records", std::move(records)}});
+        }
+        if (target.starts_with("/openapi/v2/price-preview/")) {
+            auto model = target.substr(26);
+            bool known = std::find(opts.models.begin(), opts.models.end(), model) != opts.models.end() ||
+                         std::find(opts.instant_models.begin(), opts.instant_models.end(), model) != opts.instant_models.end();
+            if (!known)
+                return flat_error(res, "1001", "Invalid URL");
+            return ok_answer(res, json::object{{"price", "0.10"}, {"currency", "CNY"}});
         }
         if (target.starts_with("/openapi/v2/"))
             return handle_model(target.substr(12), obj, key, res, now);

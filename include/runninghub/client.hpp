@@ -305,6 +305,12 @@ public:
                                                 std::move(wf.id));
     }
 
+    /// Any other JSON endpoint: both envelopes decoded, service codes as errors.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto call_api(api_request req, CompletionToken&& token = {}) {
+        return initiate_as<api_result>(std::forward<CompletionToken>(token), &client::start_call_api, std::move(req));
+    }
+
     client_stats stats() const;
     const client_options& options() const noexcept;
 
@@ -349,6 +355,7 @@ private:
                                     handler<acknowledgement>);
     static void start_app_details(std::shared_ptr<impl>, std::string app_id, handler<app_info>);
     static void start_workflow_json(std::shared_ptr<impl>, std::string workflow_id, handler<workflow_definition>);
+    static void start_call_api(std::shared_ptr<impl>, api_request, handler<api_result>);
     static void start_run_and_wait(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
                                    run_options, run_and_wait_options, result_handler);
 

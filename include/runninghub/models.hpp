@@ -211,6 +211,26 @@ struct workflow_definition {
     diagnostics diag;
 };
 
+/// Any JSON endpoint by path, for those without a typed call (the reference's
+/// undocumented or "in development" ones: /openapi/v2/queue/status,
+/// /openapi/v2/aiapp/list, /openapi/v2/api-key/list, /openapi/v2/price-preview/…,
+/// /openapi/v2/resource/list, /api/fast/creation/model/params).
+struct api_request {
+    explicit api_request(std::string endpoint_path, boost::json::object json_body = {})
+        : path(std::move(endpoint_path)), body(std::move(json_body)) {}
+    std::string path;           // e.g. "/openapi/v2/queue/status" (may carry a query)
+    boost::json::object body;   // sent as JSON (POST)
+    bool get = false;           // GET without a body
+    bool key_in_body = false;   // add "apiKey" to the body (legacy endpoints); Bearer is always sent
+    bool idempotent = true;     // may be repeated on transient faults
+};
+
+/// The `data` of either envelope ({code,msg,data}), or the whole flat object.
+struct api_result {
+    boost::json::value data;
+    diagnostics diag;
+};
+
 /// Operations that return no data (retry_webhook) complete with this.
 struct acknowledgement {
     diagnostics diag;

@@ -361,4 +361,68 @@ BOOST_AUTO_TEST_CASE(standard_model_api) {
     BOOST_TEST(requests_to(h.emu, "POST /openapi/v2/query") >= 1u);
 }
 
+BOOST_AUTO_TEST_CASE(untyped_endpoints_through_call_api) {
+    auto eo = fast_emulator();
+    eo.run_time = 2s;
+    eo.concurrency_limit = 7;
+    harness h(eo);
+    run_test(h.io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto [rec, t] = co_await h.c.run(app, some_inputs(), {}, tuple_token);
+        BOOST_TEST_REQUIRE(!rec);
+
+        rh::api_request queue("/openapi/v2/queue/status");
+        queue.get = true;
+        auto [qec, q] = co_await h.c.call_api(queue, tuple_token);
+        BOOST_TEST_REQUIRE(!qec, q.diag.to_string());
+        BOOST_TEST(q.data.at("concurrentLimit").to_number<int>() == 7);
+        BOOST_TEST(q.data.at("runningCount").to_number<int>() == 1);
+
+        json::object page{{"current", 1}, {"size", 10}, {"sort", "RECOMMEND"}, {"days", 7}};
+        rh::api_request apps("/openapi/v2/aiapp/list", page);
+        auto [aec, a] = co_await h.c.call_api(apps, tuple_token);
+        BOOST_TEST_REQUIRE(!aec, a.diag.to_string());
+        BOOST_TEST(a.data.at("records").as_array().size() == 1u);
+        BOOST_TEST(a.data.at("hasNext").as_bool() == false);
+
+        rh::api_request keys("/openapi/v2/api-key/list");
+        keys.get = true;
+        auto [kec, k] = co_await h.c.call_api(keys, tuple_token);
+        BOOST_TEST(!kec);
+        BOOST_TEST(k.data.as_array().size() == 1u);
+
+        json::object fox{{"prompt", "a fox"}};
+        rh::api_request price("/openapi/v2/price-preview/rhart-image-v1/text-to-image", fox);
+        auto [pec, p] = co_await h.c.call_api(price, tuple_token);
+        BOOST_TEST(!pec);
+        BOOST_TEST(p.data.at("price").as_string() == "0.10");
+
+        rh::api_request models("/openapi/v2/resource/list");
+        auto [mec, m] = co_await h.c.call_api(models, tuple_token);
+        BOOST_TEST(!mec);
+        BOOST_TEST(m.data.at("records").as_array().size() == 3u);
+
+        json::object preset_body{{"type", 2}, {"webappId", app_id}};
+        rh::api_request presets("/api/fast/creation/model/params", preset_body);
+        presets.key_in_body = true;
+        auto [fec, f] = co_await h.c.call_api(presets, tuple_token);
+        BOOST_TEST(!fec, f.diag.to_string());
+        BOOST_TEST(f.data.as_array().size() == 2u);
+
+        // Errors in both envelopes, and a path refused before sending.
+        json::object big{{"size", 500}};
+        rh::api_request too_big("/openapi/v2/aiapp/list", big);
+        auto [bec, b] = co_await h.c.call_api(too_big, tuple_token);
+        BOOST_TEST(bec == rh::errc::invalid_parameters);
+        rh::api_request unknown_price("/openapi/v2/price-preview/no/such", fox);
+        auto [uec, u] = co_await h.c.call_api(unknown_price, tuple_token);
+        BOOST_TEST(uec == rh::errc::invalid_url);
+        BOOST_TEST(u.diag.server_message == "Invalid URL");
+        rh::api_request bad("/openapi/../x");
+        auto [xec, x] = co_await h.c.call_api(bad, tuple_token);
+        BOOST_TEST(xec == rh::errc::invalid_options);
+    });
+    BOOST_TEST(h.c.stats().endpoints["GET /openapi/v2/queue/status"].ok == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
