@@ -296,6 +296,7 @@ struct download_state final : detail::body_sink {
     std::string content_md5;      // from a complete (200) answer
     std::string etag;
     std::string why;              // for a size mismatch
+    bool local_failure = false;   // the file, the user's sink or a mismatch stopped the transfer: final
 
     ~download_state() override {
         if (file)
@@ -311,6 +312,18 @@ struct download_state final : detail::body_sink {
     }
 
     error_code on_head(const detail::response_head& h) override {
+        auto ec = head(h);
+        local_failure = local_failure || ec;
+        return ec;
+    }
+
+    error_code on_data(const char* p, std::size_t n) override {
+        auto ec = data(p, n);
+        local_failure = local_failure || ec;
+        return ec;
+    }
+
+    error_code head(const detail::response_head& h) {
         if (!h.etag.empty()) {
             if (!etag.empty() && etag != h.etag && h.status == 206) {
                 why = "the file changed between transfers (ETag " + etag + " then " + h.etag + ")";
@@ -339,7 +352,7 @@ struct download_state final : detail::body_sink {
         return {};
     }
 
-    error_code on_data(const char* p, std::size_t n) override {
+    error_code data(const char* p, std::size_t n) {
         if (total && offset + n > *total) {
             why = "more bytes than announced (" + std::to_string(*total) + ")";
             return make_error_code(errc::size_mismatch);
@@ -494,10 +507,8 @@ asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self,
         self->count_call("GET {result file}", ec);
         if (!ec)
             break;
-        // Our own errors (file, sink, mismatch) are final; a broken transfer resumes.
-        bool ours = ec.category() == category() && ec != errc::read_timeout && ec != errc::http_server_error &&
-                    ec != errc::http_too_many_requests && ec != errc::http_unexpected_status && ec != errc::protocol_error;
-        bool transient = !ours && ec != asio::error::operation_aborted &&
+        // The file's, the sink's or a mismatch are final; a broken transfer resumes.
+        bool transient = !st.local_failure && ec != errc::size_mismatch && ec != asio::error::operation_aborted &&
                          (is_retryable(ec) || (ec == errc::http_unexpected_status && res.status == 416));
         if (!transient || attempt >= opts.max_attempts || clock::now() >= deadline)
             break;

@@ -225,6 +225,15 @@ BOOST_AUTO_TEST_CASE(download_result_with_progress_and_checksum) {
         BOOST_TEST(s.path.empty());
         BOOST_TEST(streamed == read_file(d.path));
         BOOST_TEST(s.md5 == d.md5);
+
+        // A sink that refuses stops the transfer with its own error, not repeated.
+        auto files_before = requests_to(h.emu, "GET /files");
+        auto [rec, r] = co_await h.c.download(t.results[0], rh::download_sink([](const char*, std::size_t) {
+                                                  return make_error_code(boost::system::errc::no_space_on_device);
+                                              }),
+                                              {}, tuple_token);
+        BOOST_TEST(rec == boost::system::errc::no_space_on_device);
+        BOOST_TEST(requests_to(h.emu, "GET /files") == files_before + 1);
     });
     BOOST_TEST_REQUIRE(!progress.empty());
     BOOST_TEST(progress.back().first == 1'000'003u);
