@@ -139,17 +139,22 @@ void client::impl::task_ended(const std::string& id, bool seen) {
     gate.release();
 }
 
-void client::impl::count_call(std::string_view name, const error_code& ec) {
-    auto it = other_calls.find(name);
-    if (it == other_calls.end())
-        it = other_calls.emplace(std::string(name), endpoint_stats{}).first;
-    auto& e = it->second;
+namespace {
+void count_into(endpoint_stats& e, const error_code& ec) {
     if (!ec)
         ++e.ok;
     else if (ec.category() == category() && ec.value() < 20000)
         ++e.service_error;
     else
         ++e.transport_error;
+}
+} // namespace
+
+void client::impl::count_call(std::string_view name, const error_code& ec) {
+    auto it = other_calls.find(name);
+    if (it == other_calls.end())
+        it = other_calls.emplace(std::string(name), endpoint_stats{}).first;
+    count_into(it->second, ec);
 }
 
 asio::awaitable<detail::reply> client::impl::call_json(detail::http_request req, std::string_view name,
@@ -193,15 +198,7 @@ asio::awaitable<detail::reply> client::impl::call_json(detail::http_request req,
     }
 }
 
-void client::impl::count_call(endpoint which, const error_code& ec) {
-    auto& e = calls[which];
-    if (!ec)
-        ++e.ok;
-    else if (ec.category() == category() && ec.value() < 20000)
-        ++e.service_error;
-    else
-        ++e.transport_error;
-}
+void client::impl::count_call(endpoint which, const error_code& ec) { count_into(calls[which], ec); }
 
 asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req, endpoint which) {
     detail::outcome r;
