@@ -201,3 +201,89 @@ BOOST_AUTO_TEST_CASE(backoff_is_full_jitter_and_capped) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(other_answers)
+
+BOOST_AUTO_TEST_CASE(envelopes_of_both_shapes) {
+    json::value data;
+    diagnostics d;
+    BOOST_TEST(!decode_envelope({200, R"({"code":0,"message":"success","data":{"fileName":"openapi/a.png"}})", {}}, data, d));
+    BOOST_TEST(data.at("fileName").as_string() == "openapi/a.png");
+    diagnostics d2;
+    auto ec = decode_envelope({200, R"({"code":809,"msg":"APIKEY_FILE_SIZE_EXCEEDED","data":null})", {}}, data, d2);
+    BOOST_TEST(ec == errc::apikey_file_size_exceeded);
+    BOOST_TEST(d2.server_message == "APIKEY_FILE_SIZE_EXCEEDED");
+    diagnostics d3;
+    ec = decode_envelope({200, R"({"taskId":"","status":"","errorCode":"1014","errorMessage":"restricted"})", {}}, data, d3);
+    BOOST_TEST(ec == errc::model_api_restricted);
+    BOOST_TEST(d3.server_message == "restricted");
+    diagnostics d4;
+    BOOST_TEST(!decode_envelope({200, R"({"apiKeyType":"SHARED","runningCount":1})", {}}, data, d4));
+    BOOST_TEST(data.at("runningCount").as_int64() == 1);  // a bare object is its own data
+    diagnostics d5;
+    BOOST_TEST(decode_envelope({502, "<html>bad gateway</html>", {}}, data, d5) == errc::http_server_error);
+    diagnostics d6;
+    BOOST_TEST(decode_envelope({200, "{\"code\":0", {}}, data, d6) == errc::protocol_error);
+}
+
+BOOST_AUTO_TEST_CASE(legacy_outputs_states) {
+    auto outputs = [](std::string_view body, task& t) { return decode_legacy_outputs({200, body, {}}, "7", t, t.diag); };
+    task running, queued, pending, failed, done, empty, missing;
+    BOOST_TEST(!outputs(R"({"code":804,"msg":"APIKEY_TASK_IS_RUNNING","data":{"netWssUrl":"wss://x"}})", running));
+    BOOST_TEST(running.status == task_status::running);
+    BOOST_TEST(running.net_wss_url == "wss://x");
+    BOOST_TEST(running.diag.empty());
+    BOOST_TEST(!outputs(R"({"code":813,"msg":"APIKEY_TASK_IS_QUEUED","data":null})", queued));
+    BOOST_TEST(queued.status == task_status::queued);
+    BOOST_TEST(!outputs(R"({"code":0,"msg":"任务正在运行中","data":null})", pending));
+    BOOST_TEST(pending.status == task_status::running);
+    BOOST_TEST(!outputs(R"({"code":805,"msg":"APIKEY_TASK_STATUS_ERROR","data":{"failedReason":{"node_id":"276"}}})", failed));
+    BOOST_TEST(failed.status == task_status::failed);
+    BOOST_TEST(failed.failed_reason.at("node_id").as_string() == "276");
+    BOOST_TEST(!outputs(R"({"code":0,"msg":"success","data":[{"fileUrl":"https://x/a.png","fileType":"png",
+        "taskCostTime":"83","nodeId":"12","consumeCoins":"17"}]})", done));
+    BOOST_TEST(done.status == task_status::success);
+    BOOST_TEST(done.results.at(0).url == "https://x/a.png");
+    BOOST_TEST(done.usage.task_cost_time.value_or("") == "83");
+    BOOST_TEST(!outputs(R"({"code":0,"msg":"success","data":[]})", empty));
+    BOOST_TEST(empty.status == task_status::success);
+    BOOST_TEST(empty.results.empty());
+    BOOST_TEST(outputs(R"({"code":807,"msg":"APIKEY_TASK_NOT_FOUND","data":null})", missing) == errc::apikey_task_not_found);
+}
+
+BOOST_AUTO_TEST_CASE(legacy_run_bodies) {
+    run_options o;
+    o.instance_type = "plus";
+    o.use_personal_queue = false;
+    o.add_metadata = true;
+    o.workflow_json = "{}";
+    std::vector<node_input> in{{"6", "text", "x"}, {"3", "seed", 42}};
+    auto app = json::parse(encode_legacy_run_body("k", "webappId", "1877265245566922753", "", in, {})).as_object();
+    BOOST_TEST(app.at("webappId").as_int64() == 1877265245566922753);  // int64, exactly
+    BOOST_TEST(app.at("apiKey").as_string() == "k");
+    BOOST_TEST(app.at("nodeInfoList").as_array().at(1).at("fieldValue").as_int64() == 42);
+    auto wf = json::parse(encode_legacy_run_body("k", "workflowId", "1904136902449209346", "", in, o)).as_object();
+    BOOST_TEST(wf.at("workflowId").as_string() == "1904136902449209346");
+    BOOST_TEST(wf.at("usePersonalQueue").as_bool() == false);
+    BOOST_TEST(wf.at("addMetadata").as_bool() == true);
+    BOOST_TEST(wf.at("workflow").as_string() == "{}");
+    BOOST_TEST(wf.at("instanceType").as_string() == "plus");
+    auto quick = json::parse(encode_legacy_run_body("k", "webappId", "12", "Q1", in, {})).as_object();
+    BOOST_TEST(quick.at("quickCreateCode").as_string() == "Q1");
+}
+
+BOOST_AUTO_TEST_CASE(prompt_tips_and_content_types) {
+    auto t = parse_prompt_tips(R"({"result": false, "error": null, "outputs_to_execute": ["9"], "node_errors": {"3": {}}})");
+    BOOST_TEST_REQUIRE(t.has_value());
+    BOOST_TEST(!t->result);
+    BOOST_TEST(t->has_node_errors());
+    BOOST_TEST(!parse_prompt_tips("").has_value());
+    BOOST_TEST(!parse_prompt_tips("not json").has_value());
+    BOOST_TEST(!parse_prompt_tips(R"({"node_errors": {}})")->has_node_errors());
+    BOOST_TEST(content_type_for("a.PNG") == "image/png");
+    BOOST_TEST(content_type_for("clip.mp4") == "video/mp4");
+    BOOST_TEST(content_type_for("style.safetensors") == "application/octet-stream");
+    BOOST_TEST(content_type_for("noext") == "application/octet-stream");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
