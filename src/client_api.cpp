@@ -44,6 +44,20 @@ detail::http_request legacy_post(std::string_view target, std::string body) {
     return req;
 }
 
+// A call whose data is decoded into T (which carries `diag`).
+template <class T>
+asio::awaitable<std::pair<error_code, T>> typed_call(std::shared_ptr<client::impl> self, detail::http_request req,
+                                                     std::string target, std::string name,
+                                                     error_code (*decode)(const json::value&, T&)) {
+    req.target = target;
+    auto r = co_await self->call_json(std::move(req), name);
+    T out;
+    if (!r.ec && (r.ec = decode(r.data, out)))
+        r.diag.server_message = name + ": the data does not have the documented shape";
+    out.diag = std::move(r.diag);
+    co_return std::pair{r.ec, std::move(out)};
+}
+
 } // namespace
 
 void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std::string id, std::string quick_code,
@@ -131,36 +145,24 @@ void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, 
 }
 
 void client::start_account(std::shared_ptr<impl> self, handler<account_status> h) {
-    auto op = [](std::shared_ptr<impl> self) -> asio::awaitable<std::pair<error_code, account_status>> {
-        // Lower-case "apikey": this endpoint's own spelling.
-        // (g++ 12: no braced lists inside a co_await expression.)
-        auto body = json::serialize(json::object{{"apikey", self->opts.api_key}});
-        auto r = co_await self->call_json(legacy_post("/uc/openapi/accountStatus", std::move(body)),
-                                          "POST /uc/openapi/accountStatus");
-        account_status a;
-        if (!r.ec && (r.ec = detail::decode_account(r.data, a)))
-            r.diag.server_message = "accountStatus: data is not an object";
-        a.diag = std::move(r.diag);
-        co_return std::pair{r.ec, std::move(a)};
-    };
-    detail::launch_as<account_status>(self, op(self), std::move(h));
+    // Lower-case "apikey": this endpoint's own spelling.
+    auto req = legacy_post("", json::serialize(json::object{{"apikey", self->opts.api_key}}));
+    detail::launch_as<account_status>(self,
+                                      typed_call<account_status>(self, std::move(req), "/uc/openapi/accountStatus",
+                                                                 "POST /uc/openapi/accountStatus", &detail::decode_account),
+                                      std::move(h));
 }
 
 void client::start_webhook_detail(std::shared_ptr<impl> self, std::string task_id, handler<webhook_record> h) {
     if (!detail::valid_id(task_id))
         return detail::fail_as<webhook_record>(self, std::move(h), errc::invalid_options,
                                                "task id \"" + detail::excerpt(task_id, 64) + "\"" + id_rule);
-    auto op = [](std::shared_ptr<impl> self, std::string id) -> asio::awaitable<std::pair<error_code, webhook_record>> {
-        auto r = co_await self->call_json(legacy_post("/task/openapi/getWebhookDetail",
-                                                      detail::encode_legacy_task_body(self->opts.api_key, id)),
-                                          "POST /task/openapi/getWebhookDetail");
-        webhook_record w;
-        if (!r.ec && (r.ec = detail::decode_webhook_record(r.data, w)))
-            r.diag.server_message = "getWebhookDetail: data is not a webhook record";
-        w.diag = std::move(r.diag);
-        co_return std::pair{r.ec, std::move(w)};
-    };
-    detail::launch_as<webhook_record>(self, op(self, std::move(task_id)), std::move(h));
+    auto req = legacy_post("", detail::encode_legacy_task_body(self->opts.api_key, task_id));
+    detail::launch_as<webhook_record>(
+        self,
+        typed_call<webhook_record>(self, std::move(req), "/task/openapi/getWebhookDetail",
+                                   "POST /task/openapi/getWebhookDetail", &detail::decode_webhook_record),
+        std::move(h));
 }
 
 void client::start_retry_webhook(std::shared_ptr<impl> self, std::string webhook_id, std::string url,
@@ -186,33 +188,26 @@ void client::start_app_details(std::shared_ptr<impl> self, std::string app_id, h
     if (!detail::valid_id(app_id))
         return detail::fail_as<app_info>(self, std::move(h), errc::invalid_options,
                                          "app id \"" + detail::excerpt(app_id, 64) + "\"" + id_rule);
-    auto op = [](std::shared_ptr<impl> self, std::string id) -> asio::awaitable<std::pair<error_code, app_info>> {
-        // The key travels in the query here, as the reference shows (valid_id-checked
-        // ids and printable keys need no escaping beyond what the key may hold).
-        std::string target = "/api/webapp/apiCallDemo?apiKey=";
-        for (char c : self->opts.api_key) {
-            if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
-                target += c;
-            } else {
-                static constexpr char hex[] = "0123456789ABCDEF";
-                target += '%';
-                target += hex[static_cast<unsigned char>(c) >> 4];
-                target += hex[static_cast<unsigned char>(c) & 15];
-            }
+    // The key travels in the query here, as the reference shows.
+    std::string target = "/api/webapp/apiCallDemo?apiKey=";
+    for (char c : self->opts.api_key) {
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
+            target += c;
+        } else {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            target += '%';
+            target += hex[static_cast<unsigned char>(c) >> 4];
+            target += hex[static_cast<unsigned char>(c) & 15];
         }
-        target += "&webappId=" + id;
-        detail::http_request req;
-        req.method = detail::http_method::get;
-        req.target = target;
-        req.idempotent = true;
-        auto r = co_await self->call_json(std::move(req), "GET /api/webapp/apiCallDemo");
-        app_info info;
-        if (!r.ec && (r.ec = detail::decode_app_info(r.data, info)))
-            r.diag.server_message = "apiCallDemo: data is not an object";
-        info.diag = std::move(r.diag);
-        co_return std::pair{r.ec, std::move(info)};
-    };
-    detail::launch_as<app_info>(self, op(self, std::move(app_id)), std::move(h));
+    }
+    target += "&webappId=" + app_id;
+    detail::http_request req;
+    req.method = detail::http_method::get;
+    req.idempotent = true;
+    detail::launch_as<app_info>(self,
+                                typed_call<app_info>(self, std::move(req), std::move(target),
+                                                     "GET /api/webapp/apiCallDemo", &detail::decode_app_info),
+                                std::move(h));
 }
 
 void client::start_workflow_json(std::shared_ptr<impl> self, std::string workflow_id, handler<workflow_definition> h) {
