@@ -12,6 +12,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -22,6 +23,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <unistd.h>
 
 namespace asio = boost::asio;
 namespace rh = runninghub;
@@ -36,7 +38,9 @@ struct usage_error : std::runtime_error {
 const char* usage_text =
     "usage: runninghub <command> [options]\n"
     "  batch [--count N] [--concurrency C] [--app ID | --workflow ID] [--input NODE:FIELD=VALUE]...\n"
-    "        submit N tasks (default 200), wait for all, print a summary\n"
+    "        [--download DIR] [--progress]\n"
+    "        submit N tasks (default 200), wait for all (and download their results), print a summary;\n"
+    "        progress goes to stderr when it is a terminal, or always with --progress\n"
     "  run   (--app ID | --workflow ID) [--input NODE:FIELD=VALUE]...   submit one task, print its id\n"
     "  query TASK_ID                                                   print the task once\n"
     "  wait  TASK_ID [--timeout SECONDS]                               poll until the task ends\n"
@@ -62,7 +66,8 @@ struct args {
     unsigned threads = 1;
     bool plain = false;
     std::string ca_out, url_out;
-    std::string dir = ".", legacy_type, lora_name;
+    std::string dir = ".", legacy_type, lora_name, download_dir;
+    bool progress = false;
 };
 
 std::size_t to_count(const std::string& flag, const std::string& v) {
@@ -112,6 +117,8 @@ args parse_args(int argc, char** argv) {
         else if (s == "--ca-out") a.ca_out = value();
         else if (s == "--url-out") a.url_out = value();
         else if (s == "--dir") a.dir = value();
+        else if (s == "--download") a.download_dir = value();
+        else if (s == "--progress") a.progress = true;
         else if (s == "--legacy") a.legacy_type = value();
         else if (s == "--lora") a.lora_name = value();
         else if (s == "--timeout") {
@@ -207,11 +214,44 @@ int batch(const args& a) {
     workers = std::min(workers, a.count);
     std::vector<double> submit_ms, done_ms;
     std::map<std::string, std::size_t> failures;
-    std::size_t next = 0, succeeded = 0;
+    std::size_t next = 0, succeeded = 0, ended = 0, files = 0;
+    std::uint64_t bytes = 0;
     auto start = rh::clock::now();
     auto ms_since = [](rh::time_point p) {
         return std::chrono::duration<double, std::milli>(rh::clock::now() - p).count();
     };
+    if (!a.download_dir.empty()) {
+        std::error_code fec;
+        std::filesystem::create_directories(a.download_dir, fec);
+        if (fec)
+            throw std::runtime_error("cannot create " + a.download_dir + ": " + fec.message());
+    }
+    // Progress: a line rewritten in place on a terminal, one line a second otherwise (--progress).
+    bool tty = ::isatty(STDERR_FILENO) != 0;
+    asio::steady_timer ticker(io);
+    rh::time_point finished_at{};
+    auto one_ended = [&] {
+        if (++ended == a.count) {
+            finished_at = rh::clock::now();
+            ticker.cancel();  // the progress line stops with the last task
+        }
+    };
+    if (tty || a.progress) {
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            while (ended < a.count) {
+                ticker.expires_after(tty ? 250ms : 1s);
+                co_await ticker.async_wait(asio::as_tuple(asio::use_awaitable));
+                double secs = std::chrono::duration<double>(rh::clock::now() - start).count();
+                std::size_t failed = ended - succeeded;
+                std::cerr << (tty ? "\r" : "") << "  " << ended << "/" << a.count << " done, " << succeeded << " ok, "
+                          << failed << " failed, " << (next - ended) << " in flight, " << int(succeeded / secs)
+                          << " tasks/s" << (files ? ", " + std::to_string(files) + " files" : "")
+                          << (tty ? "   " : "\n") << std::flush;
+            }
+            if (tty)
+                std::cerr << "\r" << std::string(80, ' ') << "\r" << std::flush;
+        }, asio::detached);
+    }
     for (std::size_t w = 0; w < workers; ++w) {
         asio::co_spawn(io, [&]() -> asio::awaitable<void> {
             while (next < a.count) {
@@ -224,6 +264,7 @@ int batch(const args& a) {
                 }();
                 if (ec) {
                     ++failures["submit: " + ec.message()];
+                    one_ended();
                     if (failures.size() == 1 && a.count <= 1000)
                         std::cerr << "submit failed: " << describe(ec, task.diag) << "\n";
                     continue;
@@ -234,15 +275,33 @@ int batch(const args& a) {
                                                    asio::as_tuple(asio::use_awaitable));
                 if (wec) {
                     ++failures["wait: " + wec.message()];
+                    one_ended();
                     continue;
                 }
                 done_ms.push_back(ms_since(t0));
-                ++succeeded;
+                bool fetched = true;
+                if (!a.download_dir.empty()) {
+                    for (auto& r : done.results) {
+                        // One file per result, named after the task so that tasks never overwrite each other.
+                        auto name = done.id + "-" + r.node_id + "." + (r.output_type.empty() ? "bin" : r.output_type);
+                        auto [dec, d] = co_await c.download(r, std::filesystem::path(a.download_dir) / name, {},
+                                                            asio::as_tuple(asio::use_awaitable));
+                        if (dec) {
+                            ++failures["download: " + dec.message()];
+                            fetched = false;
+                            break;
+                        }
+                        ++files;
+                        bytes += d.bytes;
+                    }
+                }
+                succeeded += fetched;
+                one_ended();
             }
         }, asio::detached);
     }
     io.run();
-    double secs = std::chrono::duration<double>(rh::clock::now() - start).count();
+    double secs = std::chrono::duration<double>((ended == a.count ? finished_at : rh::clock::now()) - start).count();
     auto s = c.stats();
     std::cout << "runninghub batch: " << a.count << " tasks against " << t.opts.base_url << "\n"
               << "  succeeded           " << succeeded << " of " << a.count << " in " << secs << " s ("
@@ -255,6 +314,8 @@ int batch(const args& a) {
               << " ms\n"
               << "  submit-to-done      p50 " << percentile(done_ms, 0.5) << " ms, p99 " << percentile(done_ms, 0.99)
               << " ms\n";
+    if (!a.download_dir.empty())
+        std::cout << "  downloaded          " << files << " files, " << bytes << " bytes into " << a.download_dir << "\n";
     if (failures.empty())
         std::cout << "  failures            none\n";
     for (auto& [cause, n] : failures)

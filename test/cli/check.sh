@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The command-line tool end to end: the embedded emulator (batch with
+# downloads), then every subcommand against a standalone emulator process.
+#   check.sh BUILD_DIR
+set -euo pipefail
+cli="$1/runninghub"
+dir=$(mktemp -d)
+trap 'kill $emu 2>/dev/null || true; rm -rf "$dir"' EXIT
+fail() { echo "cli check: $*" >&2; exit 1; }
+
+# 1. batch against the embedded emulator, downloading every result.
+env -u RUNNINGHUB_API_KEY "$cli" batch --count 20 --download "$dir/batch" --progress >"$dir/batch.txt" 2>"$dir/batch.err" \
+    || fail "batch failed: $(cat "$dir/batch.txt" "$dir/batch.err")"
+ok=$(awk '/succeeded/ {print $2}' "$dir/batch.txt")
+files=$(ls "$dir/batch" | wc -l)
+[ "$files" = "$ok" ] || fail "batch: $ok tasks succeeded but $files files were downloaded"
+grep -q "20/20 done" "$dir/batch.err" || fail "batch printed no progress"
+
+# 2. every subcommand against one standalone emulator.
+"$cli" emulator --ca-out "$dir/ca.pem" --url-out "$dir/url" >"$dir/emulator.log" 2>&1 &
+emu=$!
+for _ in $(seq 100); do [ -s "$dir/url" ] && break; sleep 0.05; done
+export RUNNINGHUB_API_KEY=0123456789abcdef0123456789abcdef RUNNINGHUB_BASE_URL=$(cat "$dir/url") \
+       RUNNINGHUB_CA_FILE="$dir/ca.pem"
+app=1877265245566922753
+id=$("$cli" run --app $app --input 9:text=hello | awk '/^task/ {print $2; exit}')
+[ -n "$id" ] || fail "run printed no task id"
+"$cli" wait "$id" | grep -q "SUCCESS" || "$cli" wait "$id" | grep -q "FAILED" || fail "wait"
+"$cli" status "$id" | grep -qE "SUCCESS|FAILED" || fail "status"
+"$cli" outputs "$id" >/dev/null 2>&1 || true   # 805 for an emulated failure is fine
+"$cli" download "$id" --dir "$dir" | grep -q "MD5 verified" || fail "download"
+head -c 100000 /dev/urandom >"$dir/in.png"
+"$cli" upload "$dir/in.png" | grep -q "^fileName openapi/" || fail "upload"
+"$cli" upload "$dir/in.png" --legacy image | grep -q "^fileName api/" || fail "legacy upload"
+"$cli" upload "$dir/in.png" --lora style | grep -q "^fileName api-lora-cn/" || fail "lora upload"
+"$cli" account | grep -q "^coins " || fail "account"
+"$cli" app $app | grep -q -- "--input 6:text=" || fail "app"
+long=$("$cli" run --app $app --input 9:text=x | awk '/^task/ {print $2; exit}')
+"$cli" cancel "$long" | grep -q "cancelled" || fail "cancel"
+# Errors are named and exit non-zero.
+if "$cli" upload "$dir/missing.png" 2>"$dir/err.txt"; then fail "upload of a missing file succeeded"; fi
+grep -q "missing.png" "$dir/err.txt" || fail "the missing file is not named: $(cat "$dir/err.txt")"
+if "$cli" status 1800000000000000001 2>"$dir/err.txt"; then fail "status of an unknown task succeeded"; fi
+grep -q "807" "$dir/err.txt" || fail "807 not shown: $(cat "$dir/err.txt")"
+if "$cli" frobnicate 2>/dev/null; then fail "an unknown command succeeded"; fi
+echo "cli check: ok ($ok of 20 batch tasks, every subcommand)"
