@@ -93,9 +93,8 @@ BOOST_AUTO_TEST_CASE(connection_closed_by_the_server_while_idle_is_not_used) {
 }
 
 BOOST_AUTO_TEST_CASE(stale_keep_alive_query_repeated_once) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         auto t = co_await c.run(app, some_inputs());
@@ -110,9 +109,8 @@ BOOST_AUTO_TEST_CASE(stale_keep_alive_query_repeated_once) {
 }
 
 BOOST_AUTO_TEST_CASE(stale_keep_alive_submit_never_repeated) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         co_await c.run(app, some_inputs());
@@ -162,9 +160,8 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(api)
 
 BOOST_AUTO_TEST_CASE(run_and_wait_ai_app_and_workflow) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         auto t = co_await c.run(app, some_inputs());
@@ -194,9 +191,8 @@ BOOST_AUTO_TEST_CASE(run_and_wait_ai_app_and_workflow) {
 }
 
 BOOST_AUTO_TEST_CASE(stats_by_endpoint_and_latency) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         for (int i = 0; i < 5; ++i) {
@@ -221,9 +217,8 @@ BOOST_AUTO_TEST_CASE(stats_by_endpoint_and_latency) {
 BOOST_AUTO_TEST_CASE(aggregate_like_temporaries_in_co_await_are_safe) {
     // g++ 12 miscompiles aggregate temporaries with short strings in co_await
     // expressions; our argument types are not aggregates. ASan watches this.
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         auto [ec, t] = co_await c.run(rh::ai_app{"1"}, some_inputs(), rh::run_options{}, tuple_token);
         BOOST_TEST(ec == rh::errc::webapp_not_exists);
@@ -236,9 +231,8 @@ BOOST_AUTO_TEST_CASE(aggregate_like_temporaries_in_co_await_are_safe) {
 BOOST_AUTO_TEST_CASE(failed_task_hands_over_the_task) {
     auto eo = fast_emulator();
     eo.failure_rate = 1.0;
-    rh::emulator emu(eo);
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h(eo);
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         auto t = co_await c.run(app, some_inputs());
@@ -279,9 +273,8 @@ BOOST_AUTO_TEST_CASE(wrong_api_key_is_named_and_never_leaks) {
 }
 
 BOOST_AUTO_TEST_CASE(unknown_ids_and_bad_inputs_are_named) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app unknown_app("1234567890123456789");
         auto [e1, t1] = co_await c.run(unknown_app, some_inputs(), {}, tuple_token);
@@ -366,9 +359,8 @@ BOOST_AUTO_TEST_CASE(account_concurrency_limit_answers_421) {
 BOOST_AUTO_TEST_CASE(wait_deadline) {
     auto eo = fast_emulator();
     eo.run_time = 30s;
-    rh::emulator emu(eo);
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h(eo);
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         auto t = co_await c.run(app, some_inputs());
@@ -389,9 +381,8 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(tokens)
 
 BOOST_AUTO_TEST_CASE(callbacks_futures_deferred_and_tuples) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     rh::ai_app app(app_id);
 
     // Callback.
@@ -441,9 +432,8 @@ BOOST_AUTO_TEST_SUITE(cancellation)
 BOOST_AUTO_TEST_CASE(cancel_waits_promptly_leaving_nothing_pending) {
     auto eo = fast_emulator();
     eo.run_time = 60s;
-    rh::emulator emu(eo);
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h(eo);
+    auto& [emu, io, c] = h;
     std::string id;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
@@ -473,9 +463,8 @@ BOOST_AUTO_TEST_CASE(cancel_waits_promptly_leaving_nothing_pending) {
 }
 
 BOOST_AUTO_TEST_CASE(cancel_run_in_flight) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     emu.set_faults({{rh::fault_kind::delay, 1.0, "/run/", 5s}});
     asio::cancellation_signal sig;
     rh::error_code result;

@@ -9,9 +9,8 @@ BOOST_AUTO_TEST_SUITE(deadlines)
 BOOST_AUTO_TEST_CASE(cancel_a_task) {
     auto eo = fast_emulator();
     eo.run_time = 30s;
-    rh::emulator emu(eo);
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h(eo);
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         auto t = co_await c.run(app, some_inputs());
@@ -32,9 +31,8 @@ BOOST_AUTO_TEST_CASE(cancel_a_task) {
 
 BOOST_AUTO_TEST_CASE(run_and_wait_success_and_failure) {
     auto eo = fast_emulator();
-    rh::emulator emu(eo);
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h(eo);
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         auto r = co_await c.run_and_wait(app, some_inputs());
@@ -61,9 +59,8 @@ BOOST_AUTO_TEST_CASE(run_and_wait_success_and_failure) {
 BOOST_AUTO_TEST_CASE(deadline_cancels_the_task_at_the_service) {
     auto eo = fast_emulator();
     eo.run_time = 30s;
-    rh::emulator emu(eo);
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h(eo);
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         rh::run_and_wait_options o;
@@ -114,9 +111,8 @@ BOOST_AUTO_TEST_CASE(deadline_while_queued_for_the_account) {
 BOOST_AUTO_TEST_CASE(caller_cancellation_cancels_the_task) {
     auto eo = fast_emulator();
     eo.run_time = 30s;
-    rh::emulator emu(eo);
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h(eo);
+    auto& [emu, io, c] = h;
     asio::cancellation_signal sig;
     rh::error_code result;
     rh::run_result got;

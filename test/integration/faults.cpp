@@ -66,9 +66,8 @@ struct silent_server {
 BOOST_AUTO_TEST_SUITE(faults)
 
 BOOST_AUTO_TEST_CASE(query_faults_are_retried) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         auto t = co_await c.run(app, some_inputs());
@@ -124,9 +123,8 @@ BOOST_AUTO_TEST_CASE(persistent_query_faults_are_named) {
 }
 
 BOOST_AUTO_TEST_CASE(submit_faults_are_named_and_never_repeated) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         co_await c.run(app, some_inputs());
@@ -167,9 +165,8 @@ BOOST_AUTO_TEST_CASE(submit_faults_are_named_and_never_repeated) {
 }
 
 BOOST_AUTO_TEST_CASE(wait_rides_out_transient_query_faults) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         auto t = co_await c.run(app, some_inputs());
@@ -344,9 +341,8 @@ BOOST_AUTO_TEST_CASE(untrusted_certificate_rejected) {
 BOOST_AUTO_TEST_CASE(wrong_host_name_rejected) {
     auto eo = fast_emulator();
     eo.certificate_name = "example.com";
-    rh::emulator emu(eo);
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h(eo);
+    auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         auto [ec, t] = co_await c.query("1", tuple_token);
         BOOST_TEST(ec.failed());

@@ -32,9 +32,8 @@ batch_result run_batch(asio::io_context& io, rh::client& c, std::size_t n) {
 BOOST_AUTO_TEST_SUITE(production)
 
 BOOST_AUTO_TEST_CASE(backpressure_submits_repeated_exactly_once_each) {
-    rh::emulator emu(fast_emulator());
-    asio::io_context io;
-    rh::client c(io.get_executor(), fast_client(emu));
+    harness h;
+    auto& [emu, io, c] = h;
     emu.set_faults({{rh::fault_kind::busy_1003, 1.0, "/run/", 0ms, 1, 1},
                     {rh::fault_kind::http_429, 1.0, "/run/", 0ms, 1, 1}});
     run_test(io, [&]() -> asio::awaitable<void> {
