@@ -6,6 +6,7 @@
 
 #include <runninghub/client.hpp>
 #include <runninghub/emulator.hpp>
+#include <runninghub/journal.hpp>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -38,9 +39,11 @@ struct usage_error : std::runtime_error {
 const char* usage_text =
     "usage: runninghub <command> [options]\n"
     "  batch [--count N] [--concurrency C] [--app ID | --workflow ID] [--input NODE:FIELD=VALUE]...\n"
-    "        [--download DIR] [--progress]\n"
+    "        [--download DIR] [--progress] [--journal FILE]\n"
     "        submit N tasks (default 200), wait for all (and download their results), print a summary;\n"
-    "        progress goes to stderr when it is a terminal, or always with --progress\n"
+    "        progress goes to stderr when it is a terminal, or always with --progress;\n"
+    "        --journal FILE records every submit durably: run the same command again after a crash\n"
+    "        and accepted tasks are waited for, not submitted again (in-doubt ones are reported)\n"
     "  run   (--app ID | --workflow ID) [--input NODE:FIELD=VALUE]...   submit one task, print its id\n"
     "  query TASK_ID                                                   print the task once\n"
     "  wait  TASK_ID [--timeout SECONDS]                               poll until the task ends\n"
@@ -49,7 +52,7 @@ const char* usage_text =
     "  upload FILE [--legacy TYPE | --lora NAME]   upload (v2; legacy fileType image|video|audio|input; LoRA)\n"
     "  account                           the account's coins and running tasks\n"
     "  app APP_ID                        an AI app's inputs and their defaults (apiCallDemo)\n"
-    "  emulator [--port P] [--threads N] [--plain] [--ca-out FILE] [--url-out FILE]\n"
+    "  emulator [--port P] [--threads N] [--plain] [--ca-out FILE] [--url-out FILE] [--run-ms MS]\n"
     "        serve the RunningHub emulator on 127.0.0.1 until interrupted\n"
     "Environment: RUNNINGHUB_API_KEY (unset: an embedded emulator is used), RUNNINGHUB_BASE_URL,\n"
     "RUNNINGHUB_CA_FILE. --input values are JSON when they parse as JSON, else strings.\n";
@@ -66,8 +69,9 @@ struct args {
     unsigned threads = 1;
     bool plain = false;
     std::string ca_out, url_out;
-    std::string dir = ".", legacy_type, lora_name, download_dir;
+    std::string dir = ".", legacy_type, lora_name, download_dir, journal;
     bool progress = false;
+    std::size_t run_ms = 0;
 };
 
 std::size_t to_count(const std::string& flag, const std::string& v) {
@@ -119,6 +123,8 @@ args parse_args(int argc, char** argv) {
         else if (s == "--dir") a.dir = value();
         else if (s == "--download") a.download_dir = value();
         else if (s == "--progress") a.progress = true;
+        else if (s == "--journal") a.journal = value();
+        else if (s == "--run-ms") a.run_ms = to_count(s, value());
         else if (s == "--legacy") a.legacy_type = value();
         else if (s == "--lora") a.lora_name = value();
         else if (s == "--timeout") {
@@ -214,7 +220,16 @@ int batch(const args& a) {
     workers = std::min(workers, a.count);
     std::vector<double> submit_ms, done_ms;
     std::map<std::string, std::size_t> failures;
-    std::size_t next = 0, succeeded = 0, ended = 0, files = 0;
+    std::size_t next = 0, succeeded = 0, ended = 0, files = 0, resumed = 0;
+    // The journal names the batch by its target, app or workflow and inputs.
+    std::unique_ptr<rh::batch_journal> journal;
+    if (!a.journal.empty()) {
+        boost::json::array inputs;
+        for (auto& in : t.inputs)
+            inputs.push_back(boost::json::array{boost::json::value(in.node_id), boost::json::value(in.field_name), in.field_value});
+        boost::json::object id{{"url", t.opts.base_url}, {"app", t.app}, {"workflow", t.workflow}, {"inputs", inputs}};
+        journal = std::make_unique<rh::batch_journal>(a.journal, boost::json::serialize(id), a.count);
+    }
     std::uint64_t bytes = 0;
     auto start = rh::clock::now();
     auto ms_since = [](rh::time_point p) {
@@ -255,13 +270,45 @@ int batch(const args& a) {
     for (std::size_t w = 0; w < workers; ++w) {
         asio::co_spawn(io, [&]() -> asio::awaitable<void> {
             while (next < a.count) {
-                ++next;
+                std::size_t i = next++;
                 auto t0 = rh::clock::now();
-                auto [ec, task] = co_await [&]() -> asio::awaitable<std::tuple<rh::error_code, rh::task>> {
-                    if (!t.workflow.empty())
-                        co_return co_await c.run(rh::workflow{t.workflow}, t.inputs, {}, asio::as_tuple(asio::use_awaitable));
-                    co_return co_await c.run(rh::ai_app{t.app}, t.inputs, {}, asio::as_tuple(asio::use_awaitable));
-                }();
+                rh::error_code ec;
+                rh::task task;
+                auto st = journal ? (*journal)[i].st : rh::batch_journal::state::pending;
+                if (st == rh::batch_journal::state::ended) {  // done in an earlier run
+                    ++resumed;
+                    (*journal)[i].status == "SUCCESS" ? void(++succeeded) : void(++failures["earlier run: " + (*journal)[i].status]);
+                    one_ended();
+                    continue;
+                }
+                if (st == rh::batch_journal::state::in_doubt) {  // may exist and be billed: never resubmitted blindly
+                    ++failures["in doubt from an earlier run (not resubmitted)"];
+                    one_ended();
+                    continue;
+                }
+                if (st == rh::batch_journal::state::accepted) {
+                    ++resumed;
+                    task.id = (*journal)[i].task_id;
+                } else {
+                    if (journal && (ec = journal->submitting(i))) {
+                        ++failures["journal: " + ec.message()];
+                        one_ended();
+                        continue;
+                    }
+                    std::tie(ec, task) = co_await [&]() -> asio::awaitable<std::tuple<rh::error_code, rh::task>> {
+                        if (!t.workflow.empty())
+                            co_return co_await c.run(rh::workflow{t.workflow}, t.inputs, {}, asio::as_tuple(asio::use_awaitable));
+                        co_return co_await c.run(rh::ai_app{t.app}, t.inputs, {}, asio::as_tuple(asio::use_awaitable));
+                    }();
+                    if (journal) {
+                        auto jec = !ec ? journal->accepted(i, task.id)
+                                   : ec == rh::errc::submit_outcome_unknown ? journal->unknown(i)
+                                   : (ec == rh::errc::task_failed && !task.id.empty()) ? journal->ended(i, "FAILED")
+                                                                                        : journal->not_created(i);
+                        if (jec)
+                            ++failures["journal: " + jec.message()];
+                    }
+                }
                 if (ec) {
                     ++failures["submit: " + ec.message()];
                     one_ended();
@@ -273,6 +320,9 @@ int batch(const args& a) {
                 auto [wec, done] = co_await c.wait(task.id, {.timeout = std::chrono::duration_cast<rh::duration>(
                                                                  std::chrono::duration<double>(a.timeout_s))},
                                                    asio::as_tuple(asio::use_awaitable));
+                if (journal && (!wec || wec == rh::errc::task_failed || wec == rh::errc::task_cancelled))
+                    if (auto jec = journal->ended(i, rh::to_string(done.status)))
+                        ++failures["journal: " + jec.message()];
                 if (wec) {
                     ++failures["wait: " + wec.message()];
                     one_ended();
@@ -314,6 +364,8 @@ int batch(const args& a) {
               << " ms\n"
               << "  submit-to-done      p50 " << percentile(done_ms, 0.5) << " ms, p99 " << percentile(done_ms, 0.99)
               << " ms\n";
+    if (journal)
+        std::cout << "  journal             " << a.journal << ": " << resumed << " tasks taken over from an earlier run\n";
     if (!a.download_dir.empty())
         std::cout << "  downloaded          " << files << " files, " << bytes << " bytes into " << a.download_dir << "\n";
     if (failures.empty())
@@ -333,6 +385,8 @@ int serve_emulator(const args& a) {
     eo.port = a.port;
     eo.threads = a.threads;
     eo.tls = !a.plain;
+    if (a.run_ms)
+        eo.run_time = std::chrono::milliseconds(a.run_ms);
     rh::emulator emu(eo);
     auto write = [](const std::string& path, const std::string& text) {
         std::ofstream f(path);
@@ -454,17 +508,19 @@ int endpoint(const args& a) {
                     break;
                 rh::download_options o;
                 std::uint64_t shown = 0;
-                o.progress = [&](std::uint64_t done, std::optional<std::uint64_t> total) {
+                auto show = [&](std::uint64_t done, std::optional<std::uint64_t> total) {
                     if (done - shown < (8u << 20) && (!total || done != *total))
                         return;
                     shown = done;
                     std::cerr << "\r  " << done / 1024 << " KiB" << (total ? " of " + std::to_string(*total / 1024) + " KiB" : "")
                               << std::flush;
                 };
+                if (::isatty(STDERR_FILENO))  // progress on a terminal only
+                    o.progress = show;
                 auto [de, d] = co_await c.download(r, std::filesystem::path(a.dir), o, tuple);
                 ec = de;
                 diag = d.diag;
-                if (!ec)
+                if (!ec && o.progress)
                     std::cerr << "\r";
                 if (!ec)
                     std::cout << d.path.string() << " " << d.bytes << " bytes" << (d.checksum_verified ? ", MD5 verified" : "")

@@ -43,4 +43,30 @@ grep -q "missing.png" "$dir/err.txt" || fail "the missing file is not named: $(c
 if "$cli" status 1800000000000000001 2>"$dir/err.txt"; then fail "status of an unknown task succeeded"; fi
 grep -q "807" "$dir/err.txt" || fail "807 not shown: $(cat "$dir/err.txt")"
 if "$cli" frobnicate 2>/dev/null; then fail "an unknown command succeeded"; fi
+# 3. A batch killed with SIGKILL and run again with its journal: accepted tasks are taken
+#    over, nothing is submitted twice (the emulator's task count says so).
+kill -INT $emu; wait $emu || true
+"$cli" emulator --ca-out "$dir/ca.pem" --url-out "$dir/url2" --run-ms 1500 >"$dir/emulator2.log" 2>&1 &
+emu=$!
+for _ in $(seq 100); do [ -s "$dir/url2" ] && break; sleep 0.05; done
+export RUNNINGHUB_BASE_URL=$(cat "$dir/url2")
+args=(batch --app $app --input 9:text=crash --count 30 --concurrency 6 --journal "$dir/journal")
+"$cli" "${args[@]}" >"$dir/run1.txt" 2>&1 &
+batch=$!
+for _ in $(seq 100); do
+    n=$(grep -c accepted "$dir/journal" 2>/dev/null || true)
+    [ "${n:-0}" -ge 3 ] && break
+    sleep 0.05
+done
+kill -9 $batch; wait $batch 2>/dev/null || true
+"$cli" "${args[@]}" >"$dir/run2.txt" 2>&1 || true
+ok2=$(awk '/succeeded/ {print $2}' "$dir/run2.txt")
+doubt=$(awk '/in doubt/ {print $2}' "$dir/run2.txt"); doubt=${doubt:-0}
+taken=$(awk '/journal / {print $3}' "$dir/run2.txt")
+kill -INT $emu; wait $emu || true
+created=$(awk '/^emulator:/ {print $4}' "$dir/emulator2.log")
+[ "$((ok2 + doubt))" = 30 ] || fail "after the crash: $ok2 succeeded + $doubt in doubt != 30 ($(cat "$dir/run2.txt"))"
+[ "$taken" -ge 3 ] || fail "the second run took over $taken tasks"
+[ "$created" -le 30 ] || fail "$created tasks created for a batch of 30: something was submitted twice"
+echo "cli check: crash and resume: $taken tasks taken over, $doubt in doubt, $created created for 30"
 echo "cli check: ok ($ok of 20 batch tasks, every subcommand)"

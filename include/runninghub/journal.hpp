@@ -1,0 +1,70 @@
+#pragma once
+// runninghub::batch_journal: a crash-safe record of a batch of paid submits.
+//
+// One JSON line per event, appended and made durable (fdatasync) before the
+// call returns. Before a submit goes out its index is journalled as
+// "submitting": after a crash, a submit that may have created a task is known
+// ("in doubt") and is never repeated blindly; accepted tasks keep their ids and
+// are waited for instead of submitted again. A torn last line (a crash in the
+// middle of a write) is ignored on replay.
+
+#include <runninghub/error.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runninghub {
+
+class batch_journal {
+public:
+    enum class state {
+        pending,   // never submitted, or certainly not created (a rejected submit may go again)
+        in_doubt,  // a submit went out and no answer was journalled: the task may exist
+        accepted,  // the service accepted it: task_id
+        ended,     // the task ended: status (SUCCESS, FAILED, CANCEL …)
+    };
+    struct item {
+        state st = state::pending;
+        std::string task_id;
+        std::string status;
+    };
+
+    /// Opens or creates `file` and replays it. `batch` identifies the batch
+    /// (app, inputs, count …): a journal written for another batch, or for
+    /// fewer items, is refused with errc::invalid_options; a file that cannot
+    /// be opened or written, with errc::file_error. Throws runninghub::error.
+    batch_journal(std::filesystem::path file, std::string batch, std::size_t count);
+    ~batch_journal();
+    batch_journal(const batch_journal&) = delete;
+    batch_journal& operator=(const batch_journal&) = delete;
+
+    std::size_t size() const noexcept { return items_.size(); }
+    const item& operator[](std::size_t i) const { return items_.at(i); }
+    /// Lines of the file ignored on replay (at most the torn last one).
+    std::size_t ignored_lines() const noexcept { return ignored_; }
+    const std::filesystem::path& path() const noexcept { return file_; }
+
+    // Each appends one line and returns once it is durable; errc::file_error otherwise.
+    error_code submitting(std::size_t i);
+    error_code accepted(std::size_t i, std::string_view task_id);
+    error_code ended(std::size_t i, std::string_view status);
+    /// The submit certainly created no task (a rejection or a request that never went out).
+    error_code not_created(std::size_t i);
+    /// The submit went out and its outcome is unknown (submit_outcome_unknown).
+    error_code unknown(std::size_t i);
+
+private:
+    error_code append(std::size_t i, std::string_view event, std::string_view key = {}, std::string_view value = {});
+
+    std::filesystem::path file_;
+    int fd_ = -1;
+    std::vector<item> items_;
+    std::size_t ignored_ = 0;
+};
+
+std::string_view to_string(batch_journal::state s) noexcept;
+
+} // namespace runninghub

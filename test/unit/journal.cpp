@@ -1,0 +1,94 @@
+// The batch journal: replay after a "crash" (reopening the file), torn lines, foreign batches.
+#include <runninghub/journal.hpp>
+
+#include "../print.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <unistd.h>
+
+using runninghub::batch_journal;
+namespace fs = std::filesystem;
+
+namespace {
+struct temp_file {
+    temp_file() {
+        std::string tmpl = (fs::temp_directory_path() / "runninghub-journal-XXXXXX").string();
+        int fd = ::mkstemp(tmpl.data());
+        ::close(fd);
+        path = tmpl;
+        fs::remove(path);  // the journal creates it
+    }
+    ~temp_file() { fs::remove(path); }
+    fs::path path;
+};
+using st = batch_journal::state;
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(journal)
+
+BOOST_AUTO_TEST_CASE(replay_restores_every_state) {
+    temp_file f;
+    {
+        batch_journal j(f.path, "batch-A", 5);
+        BOOST_TEST(j.size() == 5u);
+        BOOST_TEST(!j.submitting(0));
+        BOOST_TEST(!j.accepted(0, "1900000000000000001"));
+        BOOST_TEST(!j.ended(0, "SUCCESS"));
+        BOOST_TEST(!j.submitting(1));
+        BOOST_TEST(!j.accepted(1, "1900000000000000002"));
+        BOOST_TEST(!j.submitting(2));  // crash before the answer
+        BOOST_TEST(!j.submitting(3));
+        BOOST_TEST(!j.not_created(3));  // 421: no task
+        BOOST_TEST(!j.submitting(4));
+        BOOST_TEST(!j.unknown(4));  // submit_outcome_unknown
+    }
+    batch_journal j(f.path, "batch-A", 5);
+    BOOST_TEST(j[0].st == st::ended);
+    BOOST_TEST(j[0].status == "SUCCESS");
+    BOOST_TEST(j[1].st == st::accepted);
+    BOOST_TEST(j[1].task_id == "1900000000000000002");
+    BOOST_TEST(j[2].st == st::in_doubt);
+    BOOST_TEST(j[3].st == st::pending);
+    BOOST_TEST(j[4].st == st::in_doubt);
+    BOOST_TEST(j.ignored_lines() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_torn_last_line_is_ignored_and_closed) {
+    temp_file f;
+    {
+        batch_journal j(f.path, "b", 3);
+        BOOST_TEST(!j.submitting(0));
+        BOOST_TEST(!j.accepted(0, "7"));
+    }
+    std::ofstream(f.path, std::ios::app) << R"({"i":1,"e":"subm)";  // the crash came mid-write
+    {
+        batch_journal j(f.path, "b", 3);
+        BOOST_TEST(j.ignored_lines() == 1u);
+        BOOST_TEST(j[0].st == st::accepted);
+        BOOST_TEST(j[1].st == st::pending);
+        BOOST_TEST(!j.submitting(2));  // starts a line of its own
+    }
+    batch_journal j(f.path, "b", 3);
+    BOOST_TEST(j[2].st == st::in_doubt);
+    BOOST_TEST(j.ignored_lines() == 1u);
+}
+
+BOOST_AUTO_TEST_CASE(another_batch_or_a_smaller_one_is_refused) {
+    temp_file f;
+    {
+        batch_journal j(f.path, "batch-A", 10);
+        BOOST_TEST(!j.submitting(9));
+    }
+    BOOST_CHECK_EXCEPTION(batch_journal(f.path, "batch-B", 10), runninghub::error, [](const runninghub::error& e) {
+        return e.code() == runninghub::errc::invalid_options && std::string(e.what()).find("another batch") != std::string::npos;
+    });
+    BOOST_CHECK_EXCEPTION(batch_journal(f.path, "batch-A", 5), runninghub::error,
+                          [](const runninghub::error& e) { return e.code() == runninghub::errc::invalid_options; });
+    BOOST_CHECK_EXCEPTION(batch_journal("/nonexistent-dir/j.log", "x", 1), runninghub::error,
+                          [](const runninghub::error& e) { return e.code() == runninghub::errc::file_error; });
+}
+
+BOOST_AUTO_TEST_SUITE_END()
