@@ -137,8 +137,8 @@ std::string mb(std::uint64_t bytes) {
 
 using upload_result = std::pair<error_code, uploaded_file>;
 
-upload_result upload_error(errc e, std::string endpoint, std::string why) {
-    upload_result r{make_error_code(e), {}};
+upload_result upload_error(error_code ec, std::string endpoint, std::string why) {
+    upload_result r{ec, {}};
     r.second.diag.endpoint = std::move(endpoint);
     r.second.diag.server_message = std::move(why);
     return r;
@@ -175,17 +175,13 @@ asio::awaitable<upload_result> put_lora(std::shared_ptr<client::impl> self, uplo
         }
         auto delay = is_retryable(o.ec) ? self->next_retry(o, self->opts.retry.query, attempt, started) : std::nullopt;
         if (!delay || src.rewind()) {
-            auto r = upload_error(errc::protocol_error, "PUT " + where.key(), res.detail);
-            r.first = o.ec;
+            auto r = upload_error(o.ec, "PUT " + where.key(), res.detail);
             r.second.diag.http_status = res.status;
             r.second.diag.body_excerpt = detail::excerpt(res.body);
             co_return r;
         }
-        if (auto ec = co_await self->sleep(*delay)) {
-            auto r = upload_error(errc::protocol_error, "PUT " + where.key(), "");
-            r.first = ec;
-            co_return r;
-        }
+        if (auto ec = co_await self->sleep(*delay))
+            co_return upload_error(ec, "PUT " + where.key(), "");
     }
 }
 
