@@ -7,6 +7,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "peak_rss.hpp"
+
 #include <sys/resource.h>
 
 #include <cstdio>
@@ -18,19 +20,10 @@
 namespace asio = boost::asio;
 namespace rh = runninghub;
 namespace fs = std::filesystem;
+using runninghub::bench::peak_rss_kib;
+using runninghub::bench::reset_peak_rss;
 
 namespace {
-
-long peak_rss_kib() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stol(line.substr(6));
-    return -1;
-}
-
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
 
 double cpu_seconds() {
     rusage ru{};

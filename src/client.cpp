@@ -44,37 +44,18 @@ detail::origin origin_of(const client_options& o) {
     return r;
 }
 
-// Runs an internal coroutine for a public operation: the handler's
-// cancellation slot reaches the coroutine, the result goes to the handler.
-void launch(const std::shared_ptr<client::impl>& self, asio::awaitable<detail::outcome> op, client::task_handler h) {
-    // co_spawn completes through the handler's own executor and cancellation
-    // slot, so the handler can be called directly.
-    auto slot = asio::get_associated_cancellation_slot(h);
-    auto hex = asio::get_associated_executor(h, self->ex);
-    asio::co_spawn(self->ex, std::move(op),
-                   asio::bind_cancellation_slot(
-                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep,
-                                                                          detail::outcome o) mutable {
-                           if (ep) {
-                               try {
-                                   std::rethrow_exception(ep);
-                               } catch (const boost::system::system_error& e) {
-                                   o.ec = e.code();
-                               }
-                           }
-                           std::move(h)(o.ec, std::move(o.t));
-                       })));
-}
-
-void fail_now(const std::shared_ptr<client::impl>& self, client::task_handler h, errc e, std::string why) {
-    task t;
-    t.diag.server_message = std::move(why);
-    detail::deliver(self->ex, std::move(h), make_error_code(e), std::move(t));
-}
-
 } // namespace
 
 namespace detail {
+
+std::string run_arguments_error(bool workflow, const std::vector<node_input>& inputs, const run_options& opts) {
+    if (!workflow && (!opts.workflow_json.empty() || opts.add_metadata))
+        return "run_options::workflow_json and add_metadata apply to workflows, not AI apps";
+    for (auto& in : inputs)
+        if (in.node_id.empty() || in.field_name.empty())
+            return "every node_input needs a node_id and a field_name";
+    return {};
+}
 
 void deliver(const asio::any_io_executor& ex, client::task_handler h, error_code ec, task t) {
     auto hex = asio::get_associated_executor(h, ex);
@@ -381,39 +362,18 @@ asio::awaitable<detail::outcome> client::impl::do_query(std::string id) {
 }
 
 asio::awaitable<detail::outcome> client::impl::do_cancel(std::string id) {
-    auto self = shared_from_this();
     detail::http_request req;
     req.target = "/task/openapi/cancel";
     req.body = detail::encode_legacy_task_body(opts.api_key, id);
     req.idempotent = true;  // cancelling twice is harmless
-    auto started = clock::now();
-    for (unsigned attempt = 1;; ++attempt) {
-        detail::outcome r;
-        r.t.id = id;
-        r.t.diag.endpoint = "POST /task/openapi/cancel";
-        if (limiter.enabled() && (r.ec = co_await pace()))
-            co_return r;
-        auto res = co_await http.request(base, req, clock::now() + opts.timeout.request);
-        if (res.ec) {
-            r.ec = res.ec;
-            r.t.diag.server_message = res.detail;
-        } else {
-            r.ec = detail::decode_ack({res.status, res.body, res.retry_after}, r.t.diag);
-            if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
-                r.retry_after = *ra;
-        }
-        count_call(cancel, r.ec);
-        if (!r.ec) {
-            budget.on_success();
-            task_ended(id);  // the account no longer runs it
-            co_return r;
-        }
-        auto delay = is_retryable(r.ec) ? next_retry(r, opts.retry.query, attempt, started) : std::nullopt;
-        if (!delay)
-            co_return r;
-        if (auto ec = co_await sleep(*delay))
-            co_return detail::outcome{ec, {}, {}};
-    }
+    auto r = co_await call_json(std::move(req), "POST /task/openapi/cancel");
+    if (!r.ec)
+        task_ended(id);  // the account no longer runs it
+    detail::outcome o;
+    o.ec = r.ec;
+    o.t.id = std::move(id);
+    o.t.diag = std::move(r.diag);
+    co_return o;
 }
 
 client::client(executor_type ex, client_options opts)
@@ -481,34 +441,26 @@ void client::detach() {
 
 void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id, std::vector<node_input> inputs,
                        run_options opts, task_handler h) {
-    if (!detail::valid_id(id))
-        return fail_now(self, std::move(h), errc::invalid_options,
-                        "id \"" + detail::excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
-    if (!workflow && (!opts.workflow_json.empty() || opts.add_metadata))
-        return fail_now(self, std::move(h), errc::invalid_options,
-                        "run_options::workflow_json and add_metadata apply to workflows, not AI apps");
-    for (auto& in : inputs)
-        if (in.node_id.empty() || in.field_name.empty())
-            return fail_now(self, std::move(h), errc::invalid_options,
-                            "every node_input needs a node_id and a field_name");
+    if (!detail::check_id(self, h, "id", id))
+        return;
+    if (auto why = detail::run_arguments_error(workflow, inputs, opts); !why.empty())
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
     auto op = self->do_run(std::move(id), std::move(inputs), std::move(opts), workflow);
-    launch(self, std::move(op), std::move(h));
+    detail::launch(self, std::move(op), std::move(h));
 }
 
 void client::start_query(std::shared_ptr<impl> self, std::string id, task_handler h) {
-    if (!detail::valid_id(id))
-        return fail_now(self, std::move(h), errc::invalid_options,
-                        "task id \"" + detail::excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
+    if (!detail::check_id(self, h, "task id", id))
+        return;
     auto op = self->do_query(std::move(id));
-    launch(self, std::move(op), std::move(h));
+    detail::launch(self, std::move(op), std::move(h));
 }
 
 void client::start_cancel(std::shared_ptr<impl> self, std::string id, task_handler h) {
-    if (!detail::valid_id(id))
-        return fail_now(self, std::move(h), errc::invalid_options,
-                        "task id \"" + detail::excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
+    if (!detail::check_id(self, h, "task id", id))
+        return;
     auto op = self->do_cancel(std::move(id));
-    launch(self, std::move(op), std::move(h));
+    detail::launch(self, std::move(op), std::move(h));
 }
 
 void client::start_run_and_wait(std::shared_ptr<impl> self, bool workflow, std::string id,
@@ -630,17 +582,16 @@ void client::start_run_and_wait(std::shared_ptr<impl> self, bool workflow, std::
 }
 
 void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options opts, task_handler h) {
-    if (!detail::valid_id(id))
-        return fail_now(self, std::move(h), errc::invalid_options,
-                        "task id \"" + detail::excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
+    if (!detail::check_id(self, h, "task id", id))
+        return;
     if (opts.timeout <= duration::zero())
-        return fail_now(self, std::move(h), errc::invalid_options, "wait_options::timeout must be positive");
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, "wait_options::timeout must be positive");
     if (opts.poll) {
         client_options probe = self->opts;
         probe.poll = *opts.poll;
         std::string why;
         if (probe.validate(&why))
-            return fail_now(self, std::move(h), errc::invalid_options, why);
+            return detail::fail_as<task>(self, std::move(h), errc::invalid_options, why);
     }
     // The scheduler's state belongs to the client's executor.
     auto ex = self->ex;

@@ -14,8 +14,6 @@ namespace json = boost::json;
 namespace runninghub {
 namespace {
 
-constexpr const char* id_rule = " must be 1 to 64 characters of [0-9A-Za-z_-]";
-
 // Model endpoints are path segments of [0-9A-Za-z._-], such as "kling-v3.0-std/image-to-video".
 bool valid_model_endpoint(std::string_view e) {
     if (e.empty() || e.size() > 200 || e.front() == '/' || e.back() == '/')
@@ -62,17 +60,12 @@ asio::awaitable<std::pair<error_code, T>> typed_call(std::shared_ptr<client::imp
 
 void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std::string id, std::string quick_code,
                               std::vector<node_input> inputs, run_options opts, task_handler h) {
-    if (!detail::valid_id(id))
-        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, "id \"" + detail::excerpt(id, 64) + "\"" + id_rule);
+    if (!detail::check_id(self, h, "id", id))
+        return;
     if (kind == legacy_kind::quick && quick_code.empty())
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, "quick_run needs a quick_create_code");
-    if (kind != legacy_kind::create && (!opts.workflow_json.empty() || opts.add_metadata))
-        return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
-                                     "run_options::workflow_json and add_metadata apply to workflows, not AI apps");
-    for (auto& in : inputs)
-        if (in.node_id.empty() || in.field_name.empty())
-            return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
-                                         "every node_input needs a node_id and a field_name");
+    if (auto why = detail::run_arguments_error(kind == legacy_kind::create, inputs, opts); !why.empty())
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
     static constexpr std::pair<const char*, impl::endpoint> paths[] = {
         {"/task/openapi/create", impl::legacy_create},
         {"/task/openapi/ai-app/run", impl::legacy_ai_app},
@@ -87,13 +80,12 @@ void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std:
         auto r = co_await self->submit(std::move(path), std::move(body), which);
         co_return std::pair{r.ec, std::move(r.t)};
     };
-    detail::launch_as<task>(self, op(self, path, std::move(body), which), std::move(h));
+    detail::launch(self, op(self, path, std::move(body), which), std::move(h));
 }
 
 void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::string id, task_handler h) {
-    if (!detail::valid_id(id))
-        return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
-                                     "task id \"" + detail::excerpt(id, 64) + "\"" + id_rule);
+    if (!detail::check_id(self, h, "task id", id))
+        return;
     auto op = [](std::shared_ptr<impl> self, bool outputs, std::string id) -> asio::awaitable<std::pair<error_code, task>> {
         std::string_view target = outputs ? "/task/openapi/outputs" : "/task/openapi/status";
         auto pending_or_failed = [](const error_code& ec) {
@@ -127,7 +119,7 @@ void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::s
             self->task_ended(id);
         co_return std::pair{ec, std::move(t)};
     };
-    detail::launch_as<task>(self, op(self, outputs, std::move(id)), std::move(h));
+    detail::launch(self, op(self, outputs, std::move(id)), std::move(h));
 }
 
 void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, json::object params, task_handler h) {
@@ -141,24 +133,23 @@ void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, 
         auto r = co_await self->submit(std::move(path), std::move(body), impl::model);
         co_return std::pair{r.ec, std::move(r.t)};
     };
-    detail::launch_as<task>(self, op(self, "/openapi/v2/" + endpoint, json::serialize(params)), std::move(h));
+    detail::launch(self, op(self, "/openapi/v2/" + endpoint, json::serialize(params)), std::move(h));
 }
 
 void client::start_account(std::shared_ptr<impl> self, handler<account_status> h) {
     // Lower-case "apikey": this endpoint's own spelling.
     auto req = legacy_post("", json::serialize(json::object{{"apikey", self->opts.api_key}}));
-    detail::launch_as<account_status>(self,
+    detail::launch(self,
                                       typed_call<account_status>(self, std::move(req), "/uc/openapi/accountStatus",
                                                                  "POST /uc/openapi/accountStatus", &detail::decode_account),
                                       std::move(h));
 }
 
 void client::start_webhook_detail(std::shared_ptr<impl> self, std::string task_id, handler<webhook_record> h) {
-    if (!detail::valid_id(task_id))
-        return detail::fail_as<webhook_record>(self, std::move(h), errc::invalid_options,
-                                               "task id \"" + detail::excerpt(task_id, 64) + "\"" + id_rule);
+    if (!detail::check_id(self, h, "task id", task_id))
+        return;
     auto req = legacy_post("", detail::encode_legacy_task_body(self->opts.api_key, task_id));
-    detail::launch_as<webhook_record>(
+    detail::launch(
         self,
         typed_call<webhook_record>(self, std::move(req), "/task/openapi/getWebhookDetail",
                                    "POST /task/openapi/getWebhookDetail", &detail::decode_webhook_record),
@@ -167,9 +158,8 @@ void client::start_webhook_detail(std::shared_ptr<impl> self, std::string task_i
 
 void client::start_retry_webhook(std::shared_ptr<impl> self, std::string webhook_id, std::string url,
                                  handler<acknowledgement> h) {
-    if (!detail::valid_id(webhook_id))
-        return detail::fail_as<acknowledgement>(self, std::move(h), errc::invalid_options,
-                                                "webhook id \"" + detail::excerpt(webhook_id, 64) + "\"" + id_rule);
+    if (!detail::check_id(self, h, "webhook id", webhook_id))
+        return;
     detail::origin o;
     std::string target, why;
     if (detail::parse_url(url, o, target, &why))
@@ -181,13 +171,12 @@ void client::start_retry_webhook(std::shared_ptr<impl> self, std::string webhook
                                           "POST /task/openapi/retryWebhook");
         co_return std::pair{r.ec, acknowledgement{std::move(r.diag)}};
     };
-    detail::launch_as<acknowledgement>(self, op(self, std::move(webhook_id), std::move(url)), std::move(h));
+    detail::launch(self, op(self, std::move(webhook_id), std::move(url)), std::move(h));
 }
 
 void client::start_app_details(std::shared_ptr<impl> self, std::string app_id, handler<app_info> h) {
-    if (!detail::valid_id(app_id))
-        return detail::fail_as<app_info>(self, std::move(h), errc::invalid_options,
-                                         "app id \"" + detail::excerpt(app_id, 64) + "\"" + id_rule);
+    if (!detail::check_id(self, h, "app id", app_id))
+        return;
     // The key travels in the query here, as the reference shows.
     std::string target = "/api/webapp/apiCallDemo?apiKey=";
     for (char c : self->opts.api_key) {
@@ -204,37 +193,20 @@ void client::start_app_details(std::shared_ptr<impl> self, std::string app_id, h
     detail::http_request req;
     req.method = detail::http_method::get;
     req.idempotent = true;
-    detail::launch_as<app_info>(self,
+    detail::launch(self,
                                 typed_call<app_info>(self, std::move(req), std::move(target),
                                                      "GET /api/webapp/apiCallDemo", &detail::decode_app_info),
                                 std::move(h));
 }
 
 void client::start_workflow_json(std::shared_ptr<impl> self, std::string workflow_id, handler<workflow_definition> h) {
-    if (!detail::valid_id(workflow_id))
-        return detail::fail_as<workflow_definition>(self, std::move(h), errc::invalid_options,
-                                                    "workflow id \"" + detail::excerpt(workflow_id, 64) + "\"" + id_rule);
-    auto op = [](std::shared_ptr<impl> self, std::string id) -> asio::awaitable<std::pair<error_code, workflow_definition>> {
-        auto body = json::serialize(json::object{{"apiKey", self->opts.api_key}, {"workflowId", id}});
-        auto r = co_await self->call_json(legacy_post("/api/openapi/getJsonApiFormat", std::move(body)),
-                                          "POST /api/openapi/getJsonApiFormat");
-        workflow_definition w;
-        if (!r.ec) {
-            auto* o = r.data.if_object();
-            auto* p = o ? o->if_contains("prompt") : nullptr;
-            if (p && p->is_string())
-                w.prompt = std::string(p->get_string());
-            else if (p && p->is_object())
-                w.prompt = json::serialize(*p);
-            else {
-                r.ec = make_error_code(errc::protocol_error);
-                r.diag.server_message = "getJsonApiFormat: no prompt in data";
-            }
-        }
-        w.diag = std::move(r.diag);
-        co_return std::pair{r.ec, std::move(w)};
-    };
-    detail::launch_as<workflow_definition>(self, op(self, std::move(workflow_id)), std::move(h));
+    if (!detail::check_id(self, h, "workflow id", workflow_id))
+        return;
+    auto req = legacy_post("", json::serialize(json::object{{"apiKey", self->opts.api_key}, {"workflowId", workflow_id}}));
+    detail::launch(self,
+                   typed_call<workflow_definition>(self, std::move(req), "/api/openapi/getJsonApiFormat",
+                                                   "POST /api/openapi/getJsonApiFormat", &detail::decode_workflow),
+                   std::move(h));
 }
 
 void client::start_call_api(std::shared_ptr<impl> self, api_request req, handler<api_result> h) {
@@ -260,7 +232,7 @@ void client::start_call_api(std::shared_ptr<impl> self, api_request req, handler
         auto reply = co_await self->call_json(std::move(r), name);
         co_return std::pair{reply.ec, api_result{std::move(reply.data), std::move(reply.diag)}};
     };
-    detail::launch_as<api_result>(self, op(self, std::move(req)), std::move(h));
+    detail::launch(self, op(self, std::move(req)), std::move(h));
 }
 
 } // namespace runninghub

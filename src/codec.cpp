@@ -26,6 +26,13 @@ std::optional<std::string> opt_text(const json::object& o, std::string_view key)
     return scalar_text(v);
 }
 
+// A field that holds JSON text, sent either as a string or as the JSON itself.
+std::string json_text(const json::value& v) {
+    if (auto* s = v.if_string())
+        return std::string(*s);
+    return v.is_null() ? std::string() : json::serialize(v);
+}
+
 error_code service_error(std::string_view code_text, diagnostics& diag) {
     int v = 0;
     auto [p, e] = std::from_chars(code_text.data(), code_text.data() + code_text.size(), v);
@@ -219,25 +226,6 @@ error_code decode_task(const http_answer& in, task& out, diagnostics& diag) {
     return {};
 }
 
-error_code decode_ack(const http_answer& in, diagnostics& diag) {
-    diag.http_status = in.status;
-    error_code jec;
-    json::value doc = json::parse(in.body, jec);
-    const json::object* o = jec ? nullptr : doc.if_object();
-    bool ok_status = in.status >= 200 && in.status < 300;
-    if (!o || !o->contains("code")) {
-        diag.body_excerpt = excerpt(in.body);
-        return ok_status ? make_error_code(errc::protocol_error) : http_status_error(in.status);
-    }
-    std::string code = scalar_text(o->if_contains("code"));
-    diag.server_message = scalar_text(first_of(*o, {"msg", "message"}));
-    if (code != "0") {
-        diag.body_excerpt = excerpt(in.body);
-        return service_error(code, diag);
-    }
-    return ok_status ? error_code{} : http_status_error(in.status);
-}
-
 std::string encode_legacy_task_body(std::string_view api_key, std::string_view task_id) {
     return json::serialize(json::object{{"apiKey", api_key}, {"taskId", task_id}});
 }
@@ -377,7 +365,7 @@ error_code decode_webhook_record(const json::value& data, webhook_record& out) {
     out.task_id = scalar_text(o->if_contains("taskId"));
     out.webhook_url = scalar_text(o->if_contains("webhookUrl"));
     if (auto* e = o->if_contains("eventData"))
-        out.event_data = e->is_string() ? std::string(e->get_string()) : (e->is_null() ? "" : json::serialize(*e));
+        out.event_data = json_text(*e);
     out.callback_status = scalar_text(o->if_contains("callbackStatus"));
     out.callback_response = scalar_text(o->if_contains("callbackResponse"));
     auto rc = scalar_text(o->if_contains("retryCount"));
@@ -386,6 +374,15 @@ error_code decode_webhook_record(const json::value& data, webhook_record& out) {
     out.update_time = scalar_text(o->if_contains("updateTime"));
     if (out.id.empty())
         return make_error_code(errc::protocol_error);
+    return {};
+}
+
+error_code decode_workflow(const json::value& data, workflow_definition& out) {
+    auto* o = data.if_object();
+    auto* p = o ? o->if_contains("prompt") : nullptr;
+    if (!p || !(p->is_string() || p->is_object()))
+        return make_error_code(errc::protocol_error);
+    out.prompt = json_text(*p);
     return {};
 }
 
@@ -413,7 +410,7 @@ error_code decode_app_info(const json::value& data, app_info& out) {
             if (auto* v = n->if_contains("fieldValue"))
                 node.field_value = *v;
             if (auto* d = n->if_contains("fieldData"))
-                node.field_data = d->is_string() ? std::string(d->get_string()) : json::serialize(*d);
+                node.field_data = json_text(*d);
             out.nodes.push_back(std::move(node));
         }
     }

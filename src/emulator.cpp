@@ -865,6 +865,18 @@ struct emulator::impl {
         return o;
     }
 
+    // A new task as its submit answers it: QUEUED or RUNNING, nothing else yet.
+    json::object accepted_json(const std::string& id, time_point now) const {
+        auto o = task_json(id, tasks.at(id), now);
+        o["results"] = nullptr;
+        o["failedReason"] = nullptr;
+        o["errorCode"] = "";
+        o["errorMessage"] = "";
+        if (o["status"].as_string() != "QUEUED")
+            o["status"] = "RUNNING";
+        return o;
+    }
+
     static json::object failed_reason() {
         return {{"node_id", "9"}, {"node_name", "SaveImage"}, {"exception_type", "RuntimeError"},
                 {"exception_message", "emulated failure"}, {"traceback", "[]"}};
@@ -1120,13 +1132,7 @@ struct emulator::impl {
         if (!instant && over_limit(key, now))
             return legacy_error(res, 421, "TASK_QUEUE_MAXED");
         auto id = create_task(key, std::string(endpoint), obj, now, instant);
-        auto o = task_json(id, tasks.at(id), now);
-        if (!instant) {
-            o["results"] = nullptr;
-            if (o["status"].as_string() != "QUEUED")
-                o["status"] = "RUNNING";
-        }
-        json_answer(res, o);
+        json_answer(res, instant ? task_json(id, tasks.at(id), now) : accepted_json(id, now));
         return true;
     }
 
@@ -1232,15 +1238,7 @@ struct emulator::impl {
             }
             if (over_limit(key, now))
                 return legacy_error(res, 421, "TASK_QUEUE_MAXED");
-            auto task_id = create_task(key, id, obj, now);
-            auto o = task_json(task_id, tasks.at(task_id), now);
-            o["results"] = nullptr;
-            o["failedReason"] = nullptr;
-            o["errorCode"] = "";
-            o["errorMessage"] = "";
-            if (o["status"].as_string() != "QUEUED")
-                o["status"] = "RUNNING";
-            json_answer(res, o);
+            json_answer(res, accepted_json(create_task(key, id, obj, now), now));
             return true;
         }
         if (target == "/openapi/v2/query") {

@@ -99,7 +99,9 @@ batch_journal::~batch_journal() {
         ::close(fd_);
 }
 
-error_code batch_journal::append(std::size_t i, std::string_view event, std::string_view key, std::string_view value) {
+error_code batch_journal::append(std::size_t i, std::string_view event, state to, std::string_view key,
+                                 std::string_view value) {
+    auto& it = items_.at(i);
     json::object o{{"i", i}, {"e", event}};
     if (!key.empty())
         o[key] = value;
@@ -107,46 +109,22 @@ error_code batch_journal::append(std::size_t i, std::string_view event, std::str
     // One write of one line: O_APPEND keeps lines whole between writers; fdatasync makes it durable.
     if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0)
         return make_error_code(errc::file_error);
+    it.st = to;
+    if (key == "task")
+        it.task_id = value;
+    else if (key == "status")
+        it.status = value;
     return {};
 }
 
-error_code batch_journal::submitting(std::size_t i) {
-    auto ec = append(i, "submitting");
-    if (!ec)
-        items_.at(i).st = state::in_doubt;
-    return ec;
-}
-
+error_code batch_journal::submitting(std::size_t i) { return append(i, "submitting", state::in_doubt); }
 error_code batch_journal::accepted(std::size_t i, std::string_view task_id) {
-    auto ec = append(i, "accepted", "task", task_id);
-    if (!ec) {
-        items_.at(i).st = state::accepted;
-        items_[i].task_id = task_id;
-    }
-    return ec;
+    return append(i, "accepted", state::accepted, "task", task_id);
 }
-
 error_code batch_journal::ended(std::size_t i, std::string_view status) {
-    auto ec = append(i, "ended", "status", status);
-    if (!ec) {
-        items_.at(i).st = state::ended;
-        items_[i].status = status;
-    }
-    return ec;
+    return append(i, "ended", state::ended, "status", status);
 }
-
-error_code batch_journal::not_created(std::size_t i) {
-    auto ec = append(i, "not_created");
-    if (!ec)
-        items_.at(i).st = state::pending;
-    return ec;
-}
-
-error_code batch_journal::unknown(std::size_t i) {
-    auto ec = append(i, "unknown");
-    if (!ec)
-        items_.at(i).st = state::in_doubt;
-    return ec;
-}
+error_code batch_journal::not_created(std::size_t i) { return append(i, "not_created", state::pending); }
+error_code batch_journal::unknown(std::size_t i) { return append(i, "unknown", state::in_doubt); }
 
 } // namespace runninghub

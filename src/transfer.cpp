@@ -136,13 +136,7 @@ std::string mb(std::uint64_t bytes) {
 }
 
 using upload_result = std::pair<error_code, uploaded_file>;
-
-upload_result upload_error(error_code ec, std::string endpoint, std::string why) {
-    upload_result r{ec, {}};
-    r.second.diag.endpoint = std::move(endpoint);
-    r.second.diag.server_message = std::move(why);
-    return r;
-}
+constexpr auto upload_error = detail::failure<uploaded_file>;
 
 } // namespace
 
@@ -272,7 +266,7 @@ void client::start_upload(std::shared_ptr<impl> self, upload_kind kind, upload_f
     if (kind == upload_kind::lora && (arg.empty() || arg.size() > 200))
         return detail::fail_as<uploaded_file>(self, std::move(h), errc::invalid_options,
                                               "upload_lora needs a lora_name of 1 to 200 characters");
-    detail::launch_as<uploaded_file>(self, do_upload(self, kind, std::move(file), std::move(arg)), std::move(h));
+    detail::launch(self, do_upload(self, kind, std::move(file), std::move(arg)), std::move(h));
 }
 
 // --- downloads
@@ -395,13 +389,7 @@ std::string file_name_of(std::string_view target) {
 }
 
 using download_return = std::pair<error_code, download_result>;
-
-download_return download_error(error_code ec, std::string endpoint, std::string why) {
-    download_return r{ec, {}};
-    r.second.diag.endpoint = std::move(endpoint);
-    r.second.diag.server_message = std::move(why);
-    return r;
-}
+constexpr auto download_error = detail::failure<download_result>;
 
 asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self, result_file file, fs::path dest,
                                              download_sink sink, download_options opts) {
@@ -425,7 +413,7 @@ asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self,
             if (f && std::fclose(f) != 0)
                 ok = false;
             if (!ok)
-                co_return download_error(make_error_code(errc::file_error), "", "cannot write \"" + dest.string() + "\": " + io_reason());
+                co_return download_error(errc::file_error, "", "cannot write \"" + dest.string() + "\": " + io_reason());
             out.path = dest;
         }
         co_return download_return{error_code{}, std::move(out)};
@@ -433,7 +421,7 @@ asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self,
     detail::origin where;
     std::string target, why;
     if (detail::parse_url(file.url, where, target, &why))
-        co_return download_error(make_error_code(errc::invalid_options), "", "result " + why);
+        co_return download_error(errc::invalid_options, "", "result " + why);
     std::string endpoint = "GET " + where.key();
 
     download_state st;
@@ -463,7 +451,7 @@ asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self,
         if (!st.file)
             st.file = std::fopen(part.c_str(), "wb");
         if (!st.file)
-            co_return download_error(make_error_code(errc::file_error), endpoint,
+            co_return download_error(errc::file_error, endpoint,
                                      "cannot write \"" + part.string() + "\": " + io_reason());
     }
 
@@ -542,11 +530,11 @@ asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self,
     }
     if (st.file) {
         if (std::fclose(std::exchange(st.file, nullptr)) != 0)
-            co_return download_error(make_error_code(errc::file_error), endpoint, "cannot write \"" + part.string() + "\"");
+            co_return download_error(errc::file_error, endpoint, "cannot write \"" + part.string() + "\"");
         std::error_code fec;
         fs::rename(part, dest, fec);
         if (fec)
-            co_return download_error(make_error_code(errc::file_error), endpoint,
+            co_return download_error(errc::file_error, endpoint,
                                      "cannot rename \"" + part.string() + "\": " + fec.message());
         out.path = dest;
     }
@@ -566,7 +554,7 @@ void client::start_download(std::shared_ptr<impl> self, result_file file, fs::pa
     if (opts.max_attempts == 0 || opts.timeout <= duration::zero())
         return detail::fail_as<download_result>(self, std::move(h), errc::invalid_options,
                                                 "download_options: max_attempts >= 1 and a positive timeout");
-    detail::launch_as<download_result>(
+    detail::launch(
         self, do_download(self, std::move(file), std::move(dest), std::move(sink), std::move(opts)), std::move(h));
 }
 

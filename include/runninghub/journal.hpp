@@ -57,7 +57,9 @@ public:
     error_code unknown(std::size_t i);
 
 private:
-    error_code append(std::size_t i, std::string_view event, std::string_view key = {}, std::string_view value = {});
+    /// Appends the event durably, then moves item i to `to` (with its task id or status).
+    error_code append(std::size_t i, std::string_view event, state to, std::string_view key = {},
+                      std::string_view value = {});
 
     std::filesystem::path file_;
     int fd_ = -1;

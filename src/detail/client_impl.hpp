@@ -168,11 +168,11 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     std::unordered_map<std::string, time_point> tasks_in_flight;
     detail::duration_estimate durations;         // of tasks seen to end, for learned polling
     /// Calls by endpoint, counted without building strings on the hot path.
-    enum endpoint : int { run_ai_app, run_workflow, query, cancel, legacy_create, legacy_ai_app, legacy_quick, model,
+    enum endpoint : int { run_ai_app, run_workflow, query, legacy_create, legacy_ai_app, legacy_quick, model,
                           endpoint_count };
     static constexpr const char* endpoint_names[endpoint_count] = {
         "POST /openapi/v2/run/ai-app", "POST /openapi/v2/run/workflow", "POST /openapi/v2/query",
-        "POST /task/openapi/cancel", "POST /task/openapi/create", "POST /task/openapi/ai-app/run",
+        "POST /task/openapi/create", "POST /task/openapi/ai-app/run",
         "POST /task/openapi/quick-ai-app/run", "POST /openapi/v2/{model}"};
     std::array<endpoint_stats, endpoint_count> calls{};
     std::map<std::string, endpoint_stats, std::less<>> other_calls;  // the less frequent endpoints
@@ -188,40 +188,68 @@ namespace detail {
 /// Hands (ec, t) to h through its associated executor, never inline.
 void deliver(const boost::asio::any_io_executor& ex, client::task_handler h, error_code ec, task t);
 
+/// An operation's result as (error, value): an outcome's task, or the pair itself.
+inline std::pair<error_code, task> completion_of(outcome&& o) { return {o.ec, std::move(o.t)}; }
+template <class T>
+std::pair<error_code, T> completion_of(std::pair<error_code, T>&& r) { return std::move(r); }
+
 /// Runs an operation's coroutine on the client's executor: the handler's
 /// cancellation slot reaches it, its (error, value) goes to the handler.
-template <class T>
-void launch_as(const std::shared_ptr<client::impl>& self, boost::asio::awaitable<std::pair<error_code, T>> op,
-               client::handler<T> h) {
+/// co_spawn completes through the handler's own executor and slot, so the
+/// handler is called directly.
+template <class R, class T>
+void launch(const std::shared_ptr<client::impl>& self, boost::asio::awaitable<R> op, client::handler<T> h) {
     namespace asio = boost::asio;
     auto slot = asio::get_associated_cancellation_slot(h);
     auto hex = asio::get_associated_executor(h, self->ex);
     asio::co_spawn(self->ex, std::move(op),
                    asio::bind_cancellation_slot(
-                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep,
-                                                                          std::pair<error_code, T> r) mutable {
+                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep, R r) mutable {
+                           auto [ec, value] = completion_of(std::move(r));
                            if (ep) {
                                try {
                                    std::rethrow_exception(ep);
                                } catch (const boost::system::system_error& e) {
-                                   r.first = e.code();
+                                   ec = e.code();
                                }
                            }
-                           std::move(h)(r.first, std::move(r.second));
+                           std::move(h)(ec, std::move(value));
                        })));
+}
+
+/// A failed operation's result: the error, and a value whose diag says where and why.
+template <class T>
+std::pair<error_code, T> failure(error_code ec, std::string endpoint, std::string why) {
+    std::pair<error_code, T> r{ec, T{}};
+    r.second.diag.endpoint = std::move(endpoint);
+    r.second.diag.server_message = std::move(why);
+    return r;
 }
 
 /// Completes h at once (posted) with an argument error.
 template <class T>
 void fail_as(const std::shared_ptr<client::impl>& self, client::handler<T> h, errc e, std::string why) {
     namespace asio = boost::asio;
-    T value{};
-    value.diag.server_message = std::move(why);
     auto hex = asio::get_associated_executor(h, self->ex);
-    asio::post(self->ex, asio::bind_executor(hex, [h = std::move(h), e, v = std::move(value)]() mutable {
-                   std::move(h)(make_error_code(e), std::move(v));
+    asio::post(self->ex, asio::bind_executor(hex, [h = std::move(h), r = failure<T>(e, {}, std::move(why))]() mutable {
+                   std::move(h)(r.first, std::move(r.second));
                }));
 }
+
+/// An id used in a path or body must be 1..64 of [0-9A-Za-z_-]: true when it is;
+/// otherwise h completes with invalid_options naming `what`.
+template <class T>
+bool check_id(const std::shared_ptr<client::impl>& self, client::handler<T>& h, std::string_view what,
+              std::string_view id) {
+    if (valid_id(id))
+        return true;
+    fail_as<T>(self, std::move(h), errc::invalid_options,
+               std::string(what) + " \"" + excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
+    return false;
+}
+
+/// Why a submit's arguments are refused (empty: they are fine).
+std::string run_arguments_error(bool workflow, const std::vector<node_input>& inputs, const run_options& opts);
 } // namespace detail
 
 } // namespace runninghub

@@ -41,8 +41,6 @@ bool valid_id(std::string_view id) noexcept;
 /// errors use). Fills `diag` (status, code, message, excerpt) on error.
 error_code decode_task(const http_answer& in, task& out, diagnostics& diag);
 
-/// Decodes a legacy {code,msg,data} acknowledgement (cancel …).
-error_code decode_ack(const http_answer& in, diagnostics& diag);
 
 std::string encode_legacy_task_body(std::string_view api_key, std::string_view task_id);
 
@@ -64,6 +62,7 @@ error_code decode_uploaded(const boost::json::value& data, uploaded_file& out);
 error_code decode_account(const boost::json::value& data, account_status& out);
 error_code decode_webhook_record(const boost::json::value& data, webhook_record& out);
 error_code decode_app_info(const boost::json::value& data, app_info& out);
+error_code decode_workflow(const boost::json::value& data, workflow_definition& out);  // {"prompt": "<JSON>"}
 
 /// Maps a non-2xx status without a service code to a client code.
 error_code http_status_error(unsigned status) noexcept;

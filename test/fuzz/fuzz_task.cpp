@@ -26,6 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         runninghub::account_status a;
         runninghub::webhook_record w;
         runninghub::app_info i;
+        runninghub::workflow_definition wd;
+        runninghub::detail::decode_workflow(payload, wd);
         runninghub::detail::decode_uploaded(payload, u);
         runninghub::detail::decode_account(payload, a);
         runninghub::detail::decode_webhook_record(payload, w);

@@ -357,9 +357,7 @@ BOOST_AUTO_TEST_CASE(account_concurrency_limit_answers_421) {
 }
 
 BOOST_AUTO_TEST_CASE(wait_deadline) {
-    auto eo = fast_emulator();
-    eo.run_time = 30s;
-    harness h(eo);
+    harness h(fast_emulator(30s));
     auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
@@ -430,9 +428,7 @@ BOOST_AUTO_TEST_SUITE_END()
 BOOST_AUTO_TEST_SUITE(cancellation)
 
 BOOST_AUTO_TEST_CASE(cancel_waits_promptly_leaving_nothing_pending) {
-    auto eo = fast_emulator();
-    eo.run_time = 60s;
-    harness h(eo);
+    harness h(fast_emulator(60s));
     auto& [emu, io, c] = h;
     std::string id;
     run_test(io, [&]() -> asio::awaitable<void> {

@@ -26,9 +26,9 @@ inline const std::string app_id = "1877265245566922753";
 inline const std::string workflow_id = "1904136902449209346";
 constexpr auto tuple_token = asio::as_tuple(asio::use_awaitable);
 
-inline rh::emulator_options fast_emulator() {
+inline rh::emulator_options fast_emulator(rh::duration run_time = std::chrono::milliseconds(50)) {
     rh::emulator_options eo;
-    eo.run_time = 50ms;
+    eo.run_time = run_time;
     return eo;
 }
 

@@ -7,9 +7,7 @@
 BOOST_AUTO_TEST_SUITE(deadlines)
 
 BOOST_AUTO_TEST_CASE(cancel_a_task) {
-    auto eo = fast_emulator();
-    eo.run_time = 30s;
-    harness h(eo);
+    harness h(fast_emulator(30s));
     auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
@@ -57,9 +55,7 @@ BOOST_AUTO_TEST_CASE(run_and_wait_success_and_failure) {
 }
 
 BOOST_AUTO_TEST_CASE(deadline_cancels_the_task_at_the_service) {
-    auto eo = fast_emulator();
-    eo.run_time = 30s;
-    harness h(eo);
+    harness h(fast_emulator(30s));
     auto& [emu, io, c] = h;
     run_test(io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
@@ -109,9 +105,7 @@ BOOST_AUTO_TEST_CASE(deadline_while_queued_for_the_account) {
 }
 
 BOOST_AUTO_TEST_CASE(caller_cancellation_cancels_the_task) {
-    auto eo = fast_emulator();
-    eo.run_time = 30s;
-    harness h(eo);
+    harness h(fast_emulator(30s));
     auto& [emu, io, c] = h;
     asio::cancellation_signal sig;
     rh::error_code result;

@@ -202,9 +202,7 @@ BOOST_AUTO_TEST_CASE(wrong_key_and_unknown_task) {
 }
 
 BOOST_AUTO_TEST_CASE(cancelled_task_in_every_view) {
-    auto eo = fast_emulator();
-    eo.run_time = 5s;
-    harness h(eo);
+    harness h(fast_emulator(5s));
     run_test(h.io, [&]() -> asio::awaitable<void> {
         rh::workflow wf(workflow_id);
         auto [ec, t] = co_await h.c.legacy_create(wf, prompt_input(), {}, tuple_token);
@@ -222,9 +220,7 @@ BOOST_AUTO_TEST_CASE(cancelled_task_in_every_view) {
 }
 
 BOOST_AUTO_TEST_CASE(account_status_counts) {
-    auto eo = fast_emulator();
-    eo.run_time = 2s;
-    harness h(eo);
+    harness h(fast_emulator(2s));
     run_test(h.io, [&]() -> asio::awaitable<void> {
         rh::ai_app app(app_id);
         for (int i = 0; i < 3; ++i) {

@@ -3,6 +3,7 @@
 #include "common.hpp"
 
 #include "detail/md5.hpp"
+#include "../../bench/peak_rss.hpp"
 
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 namespace fs = std::filesystem;
+using runninghub::bench::peak_rss_kib;
+using runninghub::bench::reset_peak_rss;
 
 namespace {
 
@@ -48,24 +51,6 @@ std::string md5_of(std::string_view s) {
     rh::detail::md5 h;
     h.update(s.data(), s.size());
     return h.hex();
-}
-
-/// The process's peak resident set, in KiB (VmHWM).
-long peak_rss_kib() {
-    std::ifstream in("/proc/self/status");
-    std::string line;
-    while (std::getline(in, line))
-        if (line.rfind("VmHWM:", 0) == 0)
-            return std::stol(line.substr(6));
-    return -1;
-}
-
-/// Resets VmHWM to the current RSS (Linux: "5" to clear_refs).
-bool reset_peak_rss() {
-    std::ofstream out("/proc/self/clear_refs");
-    out << "5";
-    out.flush();
-    return static_cast<bool>(out);
 }
 
 rh::result_file file_at(std::string url) {
