@@ -75,12 +75,7 @@ void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std:
         opts.webhook_url = self->webhook_url;
     auto body = detail::encode_legacy_run_body(self->opts.api_key, kind == legacy_kind::create ? "workflowId" : "webappId",
                                                id, quick_code, inputs, opts);
-    auto op = [](std::shared_ptr<impl> self, std::string path, std::string body,
-                 impl::endpoint which) -> asio::awaitable<std::pair<error_code, task>> {
-        auto r = co_await self->submit(std::move(path), std::move(body), which);
-        co_return std::pair{r.ec, std::move(r.t)};
-    };
-    detail::launch(self, op(self, path, std::move(body), which), std::move(h));
+    detail::launch(self, self->submit(path, std::move(body), which), std::move(h));
 }
 
 void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::string id, task_handler h) {
@@ -100,10 +95,7 @@ void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::s
         error_code ec = r.ec;
         if (outputs && !r.raw.ec) {
             // 804/813/805 are states of the task here, not failures of the call.
-            t.diag = {};
-            ec = detail::decode_legacy_outputs({r.raw.status, r.raw.body, r.raw.retry_after}, id, t, t.diag);
-            if (ec)
-                t.diag.endpoint = "POST /task/openapi/outputs";
+            ec = detail::legacy_outputs_task(r.ec, r.data, id, t, r.diag);
         } else if (!ec) {
             if (auto* s = r.data.if_string()) {
                 t.status_text = std::string(*s);
@@ -113,7 +105,7 @@ void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::s
                 r.diag.server_message = "status: data is not a string";
             }
         }
-        if (ec && t.diag.empty())
+        if (ec)
             t.diag = std::move(r.diag);
         if (!ec && is_terminal(t.status))
             self->task_ended(id);
@@ -129,11 +121,7 @@ void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, 
                                          "\" must be path segments of [0-9A-Za-z._-], e.g. \"rhart-image-v1/text-to-image\"");
     if (!self->webhook_url.empty() && !params.contains("webhookUrl"))
         params["webhookUrl"] = self->webhook_url;
-    auto op = [](std::shared_ptr<impl> self, std::string path, std::string body) -> asio::awaitable<std::pair<error_code, task>> {
-        auto r = co_await self->submit(std::move(path), std::move(body), impl::model);
-        co_return std::pair{r.ec, std::move(r.t)};
-    };
-    detail::launch(self, op(self, "/openapi/v2/" + endpoint, json::serialize(params)), std::move(h));
+    detail::launch(self, self->submit("/openapi/v2/" + endpoint, json::serialize(params), impl::model), std::move(h));
 }
 
 void client::start_account(std::shared_ptr<impl> self, handler<account_status> h) {

@@ -288,6 +288,11 @@ error_code decode_envelope(const http_answer& in, json::value& data, diagnostics
 error_code decode_legacy_outputs(const http_answer& in, std::string_view task_id, task& out, diagnostics& diag) {
     json::value data;
     auto ec = decode_envelope(in, data, diag);
+    return legacy_outputs_task(ec, data, task_id, out, diag);
+}
+
+error_code legacy_outputs_task(error_code ec, const json::value& data, std::string_view task_id, task& out,
+                               diagnostics& diag) {
     out.id = std::string(task_id);
     auto pending = [&](task_status s) {
         out.status = s;
@@ -316,7 +321,7 @@ error_code decode_legacy_outputs(const http_answer& in, std::string_view task_id
     if (data.is_null())
         return pending(task_status::running);  // "code 0, data null" is seen while a task runs
     if (!data.is_array()) {
-        diag.body_excerpt = excerpt(in.body);
+        diag.body_excerpt = excerpt(json::serialize(data));
         diag.server_message = "outputs: data is neither a list nor null";
         return make_error_code(errc::protocol_error);
     }

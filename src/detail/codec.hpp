@@ -56,6 +56,9 @@ error_code decode_envelope(const http_answer& in, boost::json::value& data, diag
 
 /// /task/openapi/outputs as a task (804/813 pending, 805 failed).
 error_code decode_legacy_outputs(const http_answer& in, std::string_view task_id, task& out, diagnostics& diag);
+/// The same from an envelope already decoded (its error and data).
+error_code legacy_outputs_task(error_code envelope_ec, const boost::json::value& data, std::string_view task_id,
+                               task& out, diagnostics& diag);
 
 /// The typed views of `data` (after decode_envelope); protocol_error when its shape is wrong.
 error_code decode_uploaded(const boost::json::value& data, uploaded_file& out);
