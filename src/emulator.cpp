@@ -215,21 +215,18 @@ struct emulator::impl {
                 std::lock_guard lk(mu);
                 ++stats.storage_requests_with_key;
             }
-            if ((method == http::verb::post && (path == "/openapi/v2/media/upload/binary" || path == "/task/openapi/upload")) ||
-                (method == http::verb::put && path.starts_with("/cos/"))) {
-                count(head.get().method_string(), head.get().target());
-                bool more = co_await serve_upload(s, buffer, head);
-                std::lock_guard lk(mu);
-                --stats.in_progress;
-                if (!more)
-                    break;
-                continue;
-            }
-            if (method == http::verb::get && path.starts_with("/files/")) {
-                count(head.get().method_string(), head.get().target());
-                bool more = co_await serve_file(s, head.get());
-                std::lock_guard lk(mu);
-                --stats.in_progress;
+            // Uploads and files stream their bodies; the rest is read whole.
+            bool upload = (method == http::verb::post &&
+                           (path == "/openapi/v2/media/upload/binary" || path == "/task/openapi/upload")) ||
+                          (method == http::verb::put && path.starts_with("/cos/"));
+            bool file = method == http::verb::get && path.starts_with("/files/");
+            if (upload || file) {
+                auto busy = begin_request(head.get().method_string(), head.get().target());
+                bool more;
+                if (upload)
+                    more = co_await serve_upload(s, buffer, head);
+                else
+                    more = co_await serve_file(s, head.get());
                 if (!more)
                     break;
                 continue;
@@ -243,14 +240,7 @@ struct emulator::impl {
                 break;
             lowest.expires_never();
             request_t req = parser.release();
-            count(req.method_string(), req.target());
-            struct in_progress_guard {
-                impl* self;
-                ~in_progress_guard() {
-                    std::lock_guard lk(self->mu);
-                    --self->stats.in_progress;
-                }
-            } guard{this};
+            auto busy = begin_request(req.method_string(), req.target());
             auto f = pick_fault(req.target());
             response_t res;
             res.version(11);
@@ -342,10 +332,19 @@ struct emulator::impl {
         }
     }
 
-    void count(std::string_view method, std::string_view target) {
+    /// A request being answered: counted by endpoint and in progress until the guard goes.
+    struct in_progress_guard {
+        impl* self;
+        ~in_progress_guard() {
+            std::lock_guard lk(self->mu);
+            --self->stats.in_progress;
+        }
+    };
+    [[nodiscard]] in_progress_guard begin_request(std::string_view method, std::string_view target) {
         std::lock_guard lk(mu);
         ++stats.in_progress;
         ++stats.requests[endpoint_of(method, target)];
+        return in_progress_guard{this};
     }
 
     static std::string endpoint_of(std::string_view method, std::string_view t) {
