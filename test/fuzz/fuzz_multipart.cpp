@@ -1,6 +1,6 @@
 // The emulator's multipart reader: any body in any chunking, never a crash,
 // and the same parts whatever the chunking.
-#include "detail/multipart.hpp"
+#include "emulator/multipart.hpp"
 
 #include <cstddef>
 #include <cstdint>

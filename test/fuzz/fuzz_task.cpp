@@ -1,6 +1,6 @@
 // The answer decoders (v2 task, both envelopes, legacy outputs, typed views, promptTips)
 // and the Retry-After parser: any status and bytes, never a crash.
-#include "detail/codec.hpp"
+#include "codec/codec.hpp"
 
 #include <boost/json.hpp>
 

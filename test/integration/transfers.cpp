@@ -2,7 +2,7 @@
 // origins, sinks, text outputs) over sockets against the emulator.
 #include "common.hpp"
 
-#include "detail/md5.hpp"
+#include "codec/md5.hpp"
 #include "../../bench/peak_rss.hpp"
 
 #include <cstdio>

@@ -4,7 +4,7 @@
 
 #include <runninghub/webhook.hpp>
 
-#include "detail/cert.hpp"
+#include "emulator/cert.hpp"
 
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -1,4 +1,4 @@
-#include "detail/origin.hpp"
+#include "core/origin.hpp"
 
 #include "../print.hpp"
 #include <runninghub/error.hpp>

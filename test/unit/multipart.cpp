@@ -1,5 +1,5 @@
 // The emulator's incremental multipart reader: any chunking gives the same parts.
-#include "detail/multipart.hpp"
+#include "emulator/multipart.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,4 @@
-#include "detail/throttle.hpp"
+#include "client/throttle.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,4 @@
-#include "detail/throttle.hpp"
+#include "client/throttle.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>

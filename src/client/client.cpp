@@ -1,5 +1,5 @@
-#include "detail/client_impl.hpp"
-#include "detail/codec.hpp"
+#include "client/client_impl.hpp"
+#include "codec/codec.hpp"
 
 #include <runninghub/webhook.hpp>
 

@@ -1,6 +1,6 @@
 #include <runninghub/webhook.hpp>
 
-#include "detail/codec.hpp"
+#include "codec/codec.hpp"
 
 #include <boost/json.hpp>
 

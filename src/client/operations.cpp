@@ -1,8 +1,8 @@
 // The legacy task API, the Standard Model API, account, webhook records and
 // app / workflow metadata: thin operations over client::impl::submit and call_json.
 
-#include "detail/client_impl.hpp"
-#include "detail/codec.hpp"
+#include "client/client_impl.hpp"
+#include "codec/codec.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,8 +1,8 @@
 #include <runninghub/emulator.hpp>
 #include <runninghub/models.hpp>
 
-#include "detail/cert.hpp"
-#include "detail/codec.hpp"
+#include "cert.hpp"
+#include "codec/codec.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,8 +18,8 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
-#include "detail/md5.hpp"
-#include "detail/multipart.hpp"
+#include "codec/md5.hpp"
+#include "multipart.hpp"
 
 #include <atomic>
 #include <ctime>

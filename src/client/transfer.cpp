@@ -2,9 +2,9 @@
 // files stream through a 64 KiB buffer, never whole in memory. File reads and
 // writes are synchronous on the client's executor, one chunk at a time.
 
-#include "detail/client_impl.hpp"
-#include "detail/codec.hpp"
-#include "detail/md5.hpp"
+#include "client/client_impl.hpp"
+#include "codec/codec.hpp"
+#include "codec/md5.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "detail/cert.hpp"
+#include "cert.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>

@@ -1,4 +1,4 @@
-#include "detail/codec.hpp"
+#include "codec/codec.hpp"
 
 #include <boost/json.hpp>
 

@@ -1,11 +1,11 @@
 #pragma once
 // The client's state. Shared by the client handle and its pending operations.
 
-#include "http.hpp"
-#include "log.hpp"
-#include "origin.hpp"
-#include "codec.hpp"
-#include "throttle.hpp"
+#include "net/http.hpp"
+#include "core/log.hpp"
+#include "core/origin.hpp"
+#include "codec/codec.hpp"
+#include "client/throttle.hpp"
 
 #include <runninghub/client.hpp>
 

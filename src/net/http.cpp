@@ -1,6 +1,6 @@
-#include "detail/http.hpp"
+#include "net/http.hpp"
 
-#include "detail/log.hpp"
+#include "core/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>

@@ -1,5 +1,5 @@
-#include "detail/client_impl.hpp"
-#include "detail/codec.hpp"
+#include "client/client_impl.hpp"
+#include "codec/codec.hpp"
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>

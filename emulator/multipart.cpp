@@ -1,4 +1,4 @@
-#include "detail/multipart.hpp"
+#include "multipart.hpp"
 
 #include <algorithm>
 #include <cctype>
