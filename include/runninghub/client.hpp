@@ -277,6 +277,16 @@ public:
         return initiate_as<account_status>(std::forward<CompletionToken>(token), &client::start_account);
     }
 
+    /// GET /openapi/v2/queue/status: the key's concurrent limit and its
+    /// running and queued tasks. Handler signature void(error_code,
+    /// queue_status). Errors: transport, or a service code (the endpoint is
+    /// "in development" at the service; expect an error where it is missing).
+    /// Cancellation: terminal; nothing is created, the call may be repeated.
+    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    auto queue_status(CompletionToken&& token = {}) {
+        return initiate_as<runninghub::queue_status>(std::forward<CompletionToken>(token), &client::start_queue_status);
+    }
+
     /// POST /task/openapi/getWebhookDetail.
     template <class CompletionToken = boost::asio::use_awaitable_t<>>
     auto webhook_detail(std::string task_id, CompletionToken&& token = {}) {
@@ -350,6 +360,7 @@ private:
     static void start_download(std::shared_ptr<impl>, result_file, std::filesystem::path, download_sink,
                                download_options, handler<download_result>);
     static void start_account(std::shared_ptr<impl>, handler<account_status>);
+    static void start_queue_status(std::shared_ptr<impl>, handler<runninghub::queue_status>);
     static void start_webhook_detail(std::shared_ptr<impl>, std::string task_id, handler<webhook_record>);
     static void start_retry_webhook(std::shared_ptr<impl>, std::string webhook_id, std::string url,
                                     handler<acknowledgement>);

@@ -170,6 +170,18 @@ struct account_status {
     diagnostics diag;
 };
 
+/// The key's concurrency right now (GET /openapi/v2/queue/status). The
+/// reference marks this endpoint "in development": a service without it
+/// answers an error.
+struct queue_status {
+    std::string key_type;              // apiKeyType, e.g. SHARED
+    std::uint64_t concurrent_limit = 0;  // tasks the key may run at once
+    std::uint64_t running = 0;
+    std::uint64_t queued = 0;
+    std::uint64_t total = 0;           // totalCurrentTasks
+    diagnostics diag;
+};
+
 /// A webhook delivery record (getWebhookDetail).
 struct webhook_record {
     std::string id;                  // the webhookId for retry_webhook

@@ -1,25 +1,22 @@
 #include "client/client_impl.hpp"
-#include "codec/codec.hpp"
 
 #include <runninghub/webhook.hpp>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace asio = boost::asio;
+namespace json = boost::json;
 
 namespace runninghub {
 namespace {
+
+using detail::endpoint_id;
 
 client_options checked(client_options o) {
     std::string why;
@@ -44,6 +41,21 @@ detail::origin origin_of(const client_options& o) {
     return r;
 }
 
+void count_into(endpoint_stats& e, const error_code& ec) {
+    if (!ec)
+        ++e.ok;
+    else if (ec.category() == category() && ec.value() < 20000)
+        ++e.service_error;
+    else
+        ++e.transport_error;
+}
+
+std::string endpoint_text(const detail::endpoint& e, std::string_view target) {
+    static constexpr std::string_view verbs[] = {"GET ", "POST ", "PUT "};
+    std::string s(verbs[static_cast<int>(e.method)]);
+    return s.append(target);
+}
+
 } // namespace
 
 namespace detail {
@@ -57,20 +69,16 @@ std::string run_arguments_error(bool workflow, const std::vector<node_input>& in
     return {};
 }
 
-void deliver(const asio::any_io_executor& ex, client::task_handler h, error_code ec, task t) {
-    auto hex = asio::get_associated_executor(h, ex);
-    asio::post(ex, asio::bind_executor(hex, [h = std::move(h), ec, t = std::move(t)]() mutable {
-                   std::move(h)(ec, std::move(t));
-               }));
-}
-
 } // namespace detail
 
 client::impl::impl(asio::any_io_executor e, client_options o)
-    : ex(o.single_threaded ? e : strand_of(e)), opts(checked(std::move(o))), log(opts.logger, opts.log_threshold, opts.api_key),
-      base(origin_of(opts)), http(ex, opts, log), rng(std::random_device{}()),
-      gate(ex, opts.throttle.max_in_flight_tasks), limiter(opts.throttle.requests_per_second, opts.throttle.burst),
-      budget(opts.retry.budget_tokens, opts.retry.budget_refill), waits(*this) {}
+    : ex(o.single_threaded ? e : strand_of(e)), opts(checked(std::move(o))),
+      log(opts.logger, opts.log_threshold, opts.api_key), base(origin_of(opts)), http(ex, opts, log),
+      rng(std::random_device{}()), gate(ex, opts.throttle.max_in_flight_tasks),
+      limiter(opts.throttle.requests_per_second, opts.throttle.burst),
+      retry(opts.retry.budget_tokens, opts.retry.budget_refill), tasks(gate, counters.task_latency),
+      waits(ex, opts, tasks, [this](std::string_view id, time_point deadline) { return query_once(id, deadline); },
+            log) {}
 
 void client::impl::shutdown() {
     waits.shutdown();
@@ -91,56 +99,16 @@ asio::awaitable<error_code> client::impl::pace() {
     co_return co_await sleep(d);
 }
 
-std::optional<duration> client::impl::next_retry(const detail::outcome& o, const retry_policy& p, unsigned attempt,
-                                                time_point started) {
-    if (attempt >= p.max_attempts)
-        return std::nullopt;
-    auto delay = detail::backoff_delay(p, attempt, uniform());
-    if (o.retry_after >= duration::zero())
-        delay = std::max(delay, std::min(o.retry_after, p.max_retry_after));
-    if (clock::now() + delay - started > p.max_elapsed)
-        return std::nullopt;
-    if (!budget.try_spend()) {
-        ++counters.retries.budget_exhausted;
-        return std::nullopt;
-    }
-    auto& r = counters.retries;
-    const auto& ec = o.ec;
-    if (is_backpressure(ec))
-        ++r.backpressure;
-    else if (ec == errc::protocol_error)
-        ++r.protocol;
-    else if (ec == errc::http_server_error || ec == errc::server_unknown_error || ec == errc::unknown_error ||
-             ec == errc::internal_server_error || ec == errc::upstream_exception || ec == errc::apikey_upload_failed)
-        ++r.server_error;
-    else if (ec == errc::resolve_timeout || ec == errc::connect_timeout || ec == errc::tls_handshake_timeout ||
-             ec == errc::write_timeout || ec == errc::read_timeout || ec == errc::pool_wait_timeout)
-        ++r.timeout;
-    else
-        ++r.transport;
-    return delay;
+std::optional<duration> client::impl::repeat_after(detail::call_kind kind, bool written, const retry_policy& p,
+                                                   const error_code& ec, unsigned attempt, time_point started,
+                                                   duration retry_after) {
+    detail::attempt_facts f{ec, attempt, started, clock::now(), retry_after};
+    auto d = retry.decide(kind, written, p, f, uniform());
+    counters.retries = retry.stats();
+    return d;
 }
 
-void client::impl::task_ended(const std::string& id, bool seen) {
-    auto it = tasks_in_flight.find(id);
-    if (it == tasks_in_flight.end())
-        return;
-    if (seen)
-        counters.task_latency.record(clock::now() - it->second);
-    tasks_in_flight.erase(it);
-    gate.release();
-}
-
-namespace {
-void count_into(endpoint_stats& e, const error_code& ec) {
-    if (!ec)
-        ++e.ok;
-    else if (ec.category() == category() && ec.value() < 20000)
-        ++e.service_error;
-    else
-        ++e.transport_error;
-}
-} // namespace
+void client::impl::count_call(endpoint_id e, const error_code& ec) { count_into(calls[static_cast<std::size_t>(e)], ec); }
 
 void client::impl::count_call(std::string_view name, const error_code& ec) {
     auto it = other_calls.find(name);
@@ -149,12 +117,42 @@ void client::impl::count_call(std::string_view name, const error_code& ec) {
     count_into(it->second, ec);
 }
 
-asio::awaitable<detail::reply> client::impl::call_json(detail::http_request req, std::string_view name,
-                                                      duration timeout, bool (*state_code)(const error_code&)) {
+detail::http_request client::impl::request_for(endpoint_id e, std::string_view target) {
+    auto& row = detail::row(e);
+    detail::http_request req;
+    req.method = row.method;
+    req.target = target.empty() ? row.path : target;
+    req.idempotent = row.kind == detail::call_kind::read;
+    req.authorize = row.key != detail::key_place::none;
+    return req;
+}
+
+std::string client::impl::body_for(endpoint_id e, json::object body) const {
+    if (auto member = detail::body_key_member(detail::row(e)); !member.empty())
+        body[member] = opts.api_key;
+    return json::serialize(body);
+}
+
+asio::awaitable<detail::reply> client::impl::call(endpoint_id e, detail::http_request req, duration timeout,
+                                                  bool (*state_code)(const error_code&)) {
+    return call_counted(detail::row(e).name, calls[static_cast<std::size_t>(e)], std::move(req), timeout, state_code);
+}
+
+asio::awaitable<detail::reply> client::impl::call(std::string_view name, detail::http_request req) {
+    auto it = other_calls.find(name);
+    if (it == other_calls.end())
+        it = other_calls.emplace(std::string(name), endpoint_stats{}).first;
+    return call_counted(it->first, it->second, std::move(req), duration::zero(), nullptr);
+}
+
+asio::awaitable<detail::reply> client::impl::call_counted(std::string_view name, endpoint_stats& stats,
+                                                          detail::http_request req, duration timeout,
+                                                          bool (*state_code)(const error_code&)) {
     auto self = shared_from_this();
     auto started = clock::now();
     if (timeout <= duration::zero())
         timeout = opts.timeout.request;
+    auto kind = req.idempotent ? detail::call_kind::read : detail::call_kind::write;
     for (unsigned attempt = 1;; ++attempt) {
         detail::reply r;
         r.diag.endpoint = std::string(name);
@@ -163,24 +161,22 @@ asio::awaitable<detail::reply> client::impl::call_json(detail::http_request req,
         if (limiter.enabled() && (r.ec = co_await pace()))
             co_return r;
         r.raw = co_await http.request(base, req, clock::now() + timeout);
-        detail::outcome o;
+        duration retry_after(-1);
         if (r.raw.ec) {
             r.ec = r.raw.ec;
             r.diag.server_message = r.raw.detail;
         } else {
             r.ec = detail::decode_envelope({r.raw.status, r.raw.body, r.raw.retry_after}, r.data, r.diag);
             if (auto ra = detail::parse_retry_after(r.raw.retry_after, std::chrono::system_clock::now()))
-                o.retry_after = *ra;
+                retry_after = *ra;
         }
         bool answered = !r.ec || (state_code && state_code(r.ec));
-        count_call(name, answered ? error_code{} : r.ec);
+        count_into(stats, answered ? error_code{} : r.ec);
         if (answered) {
-            budget.on_success();
+            retry.on_success();
             co_return r;
         }
-        o.ec = r.ec;
-        bool repeat = req.idempotent ? is_retryable(r.ec) : (!r.raw.request_written && is_retryable(r.ec));
-        auto delay = repeat ? next_retry(o, opts.retry.query, attempt, started) : std::nullopt;
+        auto delay = repeat_after(kind, r.raw.request_written, opts.retry.query, r.ec, attempt, started, retry_after);
         if (!delay)
             co_return r;
         if (auto ec = co_await sleep(*delay)) {
@@ -190,11 +186,9 @@ asio::awaitable<detail::reply> client::impl::call_json(detail::http_request req,
     }
 }
 
-void client::impl::count_call(endpoint which, const error_code& ec) { count_into(calls[which], ec); }
-
-asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req, endpoint which) {
+asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req, endpoint_id which) {
     detail::outcome r;
-    r.t.diag.endpoint = "POST " + std::string(req.target);
+    r.t.diag.endpoint = endpoint_text(detail::row(which), req.target);
     if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
         r.ec = ec;
         co_return r;
@@ -228,18 +222,27 @@ asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_re
     co_return r;
 }
 
-asio::awaitable<detail::outcome> client::impl::do_run(std::string id, std::vector<node_input> inputs,
-                                                      run_options ro, bool workflow) {
-    if (ro.webhook_url.empty())
-        ro.webhook_url = webhook_url;  // an attached listener's callback URL
-    std::string path = (workflow ? "/openapi/v2/run/workflow/" : "/openapi/v2/run/ai-app/") + id;
-    return submit(std::move(path), detail::encode_run_body(inputs, ro, workflow), workflow ? run_workflow : run_ai_app);
+namespace {
+// A submit accepted at once as FAILED, or with node_errors in its promptTips: errc::task_failed, shown.
+void reject_failed_at_once(detail::outcome& r, std::string endpoint) {
+    auto tips = parse_prompt_tips(r.t.prompt_tips);
+    if (r.t.status != task_status::failed && !(tips && tips->has_node_errors()))
+        return;
+    r.t.diag.endpoint = std::move(endpoint);
+    r.t.diag.server_code = r.t.error_code;
+    r.t.diag.server_message = r.t.error_message;
+    if (tips && tips->has_node_errors())
+        r.t.diag.server_message += (r.t.diag.server_message.empty() ? "node_errors: " : "; node_errors: ") +
+                                   json::serialize(tips->node_errors);
+    else if (r.t.diag.server_message.empty())
+        r.t.diag.server_message = r.t.prompt_tips;
+    r.ec = make_error_code(errc::task_failed);
 }
+} // namespace
 
-asio::awaitable<detail::outcome> client::impl::submit(std::string path, std::string body, endpoint which) {
+asio::awaitable<detail::outcome> client::impl::submit(endpoint_id which, std::string target, std::string body) {
     auto self = shared_from_this();
-    detail::http_request req;
-    req.target = path;
+    auto req = request_for(which, target);
     req.body = std::move(body);
 
     // A gate slot held by this submission; given back unless the task takes it.
@@ -260,7 +263,7 @@ asio::awaitable<detail::outcome> client::impl::submit(std::string path, std::str
             if (auto ec = co_await gate.acquire()) {
                 r = {};
                 r.ec = ec;
-                r.t.diag.endpoint = "POST " + path;
+                r.t.diag.endpoint = endpoint_text(detail::row(which), target);
                 co_return r;
             }
             slot.held = true;
@@ -268,21 +271,11 @@ asio::awaitable<detail::outcome> client::impl::submit(std::string path, std::str
         r = co_await submit_once(req, which);
         if (!r.ec) {
             ++counters.submits_accepted;
-            budget.on_success();
+            retry.on_success();
             gate.on_accepted();
-            auto tips = parse_prompt_tips(r.t.prompt_tips);
-            if (r.t.status == task_status::failed || (tips && tips->has_node_errors())) {
-                r.t.diag.endpoint = "POST " + path;
-                r.t.diag.server_code = r.t.error_code;
-                r.t.diag.server_message = r.t.error_message;
-                if (tips && tips->has_node_errors())
-                    r.t.diag.server_message += (r.t.diag.server_message.empty() ? "node_errors: " : "; node_errors: ") +
-                                               boost::json::serialize(tips->node_errors);
-                else if (r.t.diag.server_message.empty())
-                    r.t.diag.server_message = r.t.prompt_tips;
-                r.ec = make_error_code(errc::task_failed);
-            } else if (!is_terminal(r.t.status)) {
-                tasks_in_flight.emplace(r.t.id, clock::now());
+            reject_failed_at_once(r, endpoint_text(detail::row(which), target));
+            if (!r.ec && !is_terminal(r.t.status)) {
+                tasks.accepted(r.t.id, clock::now());
                 slot.held = false;  // the task holds the slot until the client sees it end
             }
             co_return r;
@@ -292,16 +285,16 @@ asio::awaitable<detail::outcome> client::impl::submit(std::string path, std::str
                                 " submissions in flight");
         if (r.ec == asio::error::operation_aborted || r.ec == errc::client_shut_down)
             co_return r;
-        // Repeat only what certainly created no task.
-        bool not_created = r.sent ? is_backpressure(r.ec) : is_retryable(r.ec);
-        auto delay = not_created ? next_retry(r, opts.retry.submit, attempt, started) : std::nullopt;
+        // core/retry repeats only what certainly created no task.
+        auto delay = repeat_after(detail::call_kind::submit, r.sent, opts.retry.submit, r.ec, attempt, started,
+                                  r.retry_after);
         if (!delay) {
             r.ec == errc::submit_outcome_unknown ? ++counters.submits_unknown : ++counters.submits_rejected;
             co_return r;
         }
         ++counters.submit_retries;
         if (log.enabled(log_level::info))
-            log(log_level::info, "submit " + path + ": " + r.ec.message() + "; repeating (attempt " +
+            log(log_level::info, "submit " + target + ": " + r.ec.message() + "; repeating (attempt " +
                                      std::to_string(attempt + 1) + ")");
         slot.release();  // others may use the slot during the backoff
         if (auto ec = co_await sleep(*delay)) {
@@ -318,32 +311,30 @@ asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, t
         r.ec = ec;
         co_return r;
     }
-    detail::http_request req;
-    req.target = "/openapi/v2/query";
+    auto req = request_for(endpoint_id::query);
     req.body = detail::encode_query_body(id);
-    req.idempotent = true;
     ++counters.queries;
     auto started = clock::now();
     auto res = co_await http.request(base, req, std::min(deadline, started + opts.timeout.request));
     counters.query_latency.record(clock::now() - started);
     if (res.ec) {
         r.ec = res.ec;
-        r.t.diag.endpoint = "POST /openapi/v2/query";
+        r.t.diag.endpoint = detail::row(endpoint_id::query).name;
         r.t.diag.server_message = res.detail;
-        count_call(query, r.ec);
+        count_call(endpoint_id::query, r.ec);
         co_return r;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
-    count_call(query, r.ec);
+    count_call(endpoint_id::query, r.ec);
     if (r.ec) {
-        r.t.diag.endpoint = "POST /openapi/v2/query";
+        r.t.diag.endpoint = detail::row(endpoint_id::query).name;
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
             r.retry_after = *ra;
         co_return r;
     }
-    budget.on_success();
+    retry.on_success();
     if (is_terminal(r.t.status))
-        task_ended(r.t.id);
+        tasks.ended(r.t.id, true, clock::now());
     co_return r;
 }
 
@@ -352,7 +343,8 @@ asio::awaitable<detail::outcome> client::impl::do_query(std::string id) {
     auto started = clock::now();
     for (unsigned attempt = 1;; ++attempt) {
         auto r = co_await query_once(id, clock::now() + opts.timeout.request);
-        auto delay = r.ec && is_retryable(r.ec) ? next_retry(r, opts.retry.query, attempt, started) : std::nullopt;
+        auto delay = repeat_after(detail::call_kind::read, r.sent, opts.retry.query, r.ec, attempt, started,
+                                  r.retry_after);
         if (!delay)
             co_return r;
         ++counters.query_retries;
@@ -362,13 +354,11 @@ asio::awaitable<detail::outcome> client::impl::do_query(std::string id) {
 }
 
 asio::awaitable<detail::outcome> client::impl::do_cancel(std::string id) {
-    detail::http_request req;
-    req.target = "/task/openapi/cancel";
-    req.body = detail::encode_legacy_task_body(opts.api_key, id);
-    req.idempotent = true;  // cancelling twice is harmless
-    auto r = co_await call_json(std::move(req), "POST /task/openapi/cancel");
+    auto req = request_for(endpoint_id::cancel);  // idempotent: cancelling twice is harmless
+    req.body = body_for(endpoint_id::cancel, json::object{{"taskId", id}});
+    auto r = co_await call(endpoint_id::cancel, std::move(req));
     if (!r.ec)
-        task_ended(id);  // the account no longer runs it
+        tasks.ended(id, true, clock::now());  // the account no longer runs it
     detail::outcome o;
     o.ec = r.ec;
     o.t.id = std::move(id);
@@ -377,7 +367,9 @@ asio::awaitable<detail::outcome> client::impl::do_cancel(std::string id) {
 }
 
 client::client(executor_type ex, client_options opts)
-    : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {}
+    : impl_(std::make_shared<impl>(std::move(ex), std::move(opts))) {
+    impl_->waits.anchor(impl_);
+}
 
 client::client(client&&) noexcept = default;
 client& client::operator=(client&& o) noexcept {
@@ -399,10 +391,10 @@ client_stats client::stats() const {
     s.pool = impl_->http.stats();
     s.waits_pending = impl_->waits.pending();
     s.throttle = impl_->gate.stats();
-    s.tasks_in_flight = impl_->tasks_in_flight.size();
-    for (std::size_t i = 0; i < impl::endpoint_count; ++i)
+    s.tasks_in_flight = impl_->tasks.size();
+    for (std::size_t i = 0; i < impl_->calls.size(); ++i)
         if (auto& e = impl_->calls[i]; e.ok || e.service_error || e.transport_error)
-            s.endpoints[impl::endpoint_names[i]] = e;
+            s.endpoints[std::string(detail::row(static_cast<endpoint_id>(i)).name)] = e;
     for (auto& [name, e] : impl_->other_calls)
         s.endpoints[name] = e;
     s.waits_completed = impl_->waits.completed();
@@ -445,7 +437,11 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
         return;
     if (auto why = detail::run_arguments_error(workflow, inputs, opts); !why.empty())
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
-    auto op = self->do_run(std::move(id), std::move(inputs), std::move(opts), workflow);
+    auto which = workflow ? endpoint_id::run_workflow : endpoint_id::run_ai_app;
+    if (opts.webhook_url.empty())
+        opts.webhook_url = self->webhook_url;  // an attached listener's callback URL
+    auto op = self->submit(which, std::string(detail::row(which).path) + id,
+                           detail::encode_run_body(inputs, opts, workflow));
     detail::launch(self, std::move(op), std::move(h));
 }
 
@@ -461,124 +457,6 @@ void client::start_cancel(std::shared_ptr<impl> self, std::string id, task_handl
         return;
     auto op = self->do_cancel(std::move(id));
     detail::launch(self, std::move(op), std::move(h));
-}
-
-void client::start_run_and_wait(std::shared_ptr<impl> self, bool workflow, std::string id,
-                                std::vector<node_input> inputs, run_options ro, run_and_wait_options o,
-                                result_handler h) {
-    // A composed operation: run, then wait, each bound to an inner
-    // cancellation signal that the deadline timer or the caller's own
-    // cancellation emits; then, if a task was accepted, cancel it.
-    struct op : std::enable_shared_from_this<op> {
-        op(std::shared_ptr<impl> s, result_handler handler, run_and_wait_options options)
-            : self(std::move(s)), h(std::move(handler)), opts(std::move(options)), deadline(self->ex) {}
-
-        struct canceller {
-            op* o;
-            void operator()(asio::cancellation_type_t) const {
-                asio::post(o->self->ex, [keep = o->shared_from_this()] { keep->abort(asio::error::operation_aborted); });
-            }
-        };
-
-        void start(bool workflow, std::string id, std::vector<node_input> inputs, run_options ro) {
-            auto slot = asio::get_associated_cancellation_slot(h);
-            if (slot.is_connected())
-                slot.template emplace<canceller>(canceller{this});
-            deadline.expires_after(opts.timeout);
-            deadline.async_wait([keep = shared_from_this()](error_code ec) {
-                if (!ec)
-                    keep->abort(make_error_code(errc::deadline_exceeded));
-            });
-            client::start_run(self, workflow, std::move(id), std::move(inputs), std::move(ro),
-                              task_handler(asio::bind_cancellation_slot(
-                                  inner.slot(), [keep = shared_from_this()](error_code ec, task t) {
-                                      keep->on_run(ec, std::move(t));
-                                  })));
-        }
-
-        void on_run(error_code ec, task t) {
-            bool accepted = !ec && !t.id.empty();
-            result.t = std::move(t);
-            if (abort_reason) {
-                if (!accepted && ec == asio::error::operation_aborted)
-                    result.t.diag.server_message = "aborted while submitting: if the request had gone out, the task may exist";
-                return accepted ? cancel_task() : complete(abort_reason);
-            }
-            if (!accepted)
-                return complete(ec);
-            wait_options wo;
-            wo.timeout = opts.timeout + std::chrono::minutes(1);  // the deadline timer decides
-            wo.poll = opts.poll;
-            client::start_wait(self, result.t.id, std::move(wo),
-                               task_handler(asio::bind_cancellation_slot(
-                                   inner.slot(), [keep = shared_from_this()](error_code ec, task t) {
-                                       keep->on_wait(ec, std::move(t));
-                                   })));
-        }
-
-        void on_wait(error_code ec, task t) {
-            if (!t.id.empty())
-                result.t = std::move(t);
-            if (abort_reason)
-                return is_terminal(result.t.status) ? complete(abort_reason) : cancel_task();
-            complete(ec);
-        }
-
-        void abort(error_code reason) {
-            if (finished || abort_reason)
-                return;
-            abort_reason = reason;
-            inner.emit(asio::cancellation_type::terminal);
-        }
-
-        void cancel_task() {
-            if (!opts.cancel_on_abort)
-                return complete(abort_reason);
-            result.cancel_requested = true;
-            client::start_cancel(self, result.t.id,
-                                 task_handler([keep = shared_from_this()](error_code ec, task) {
-                                     keep->result.cancel_confirmed = !ec;
-                                     if (ec)
-                                         keep->result.t.diag.cause = ec;
-                                     keep->complete(keep->abort_reason);
-                                 }));
-        }
-
-        void complete(error_code ec) {
-            if (finished)
-                return;
-            finished = true;
-            deadline.cancel();
-            asio::get_associated_cancellation_slot(h).clear();
-            auto hex = asio::get_associated_executor(h, self->ex);
-            asio::post(self->ex, asio::bind_executor(hex, [h = std::move(h), ec, r = std::move(result)]() mutable {
-                           std::move(h)(ec, std::move(r));
-                       }));
-        }
-
-        std::shared_ptr<impl> self;
-        result_handler h;
-        run_and_wait_options opts;
-        asio::steady_timer deadline;
-        asio::cancellation_signal inner;
-        run_result result;
-        error_code abort_reason;
-        bool finished = false;
-    };
-    if (o.timeout <= duration::zero()) {
-        run_result r;
-        r.t.diag.server_message = "run_and_wait_options::timeout must be positive";
-        auto hex = asio::get_associated_executor(h, self->ex);
-        asio::post(self->ex, asio::bind_executor(hex, [h = std::move(h), r = std::move(r)]() mutable {
-                       std::move(h)(make_error_code(errc::invalid_options), std::move(r));
-                   }));
-        return;
-    }
-    auto ex = self->ex;
-    auto o_ptr = std::make_shared<op>(std::move(self), std::move(h), std::move(o));
-    asio::dispatch(ex, [o_ptr, workflow, id = std::move(id), inputs = std::move(inputs), ro = std::move(ro)]() mutable {
-        o_ptr->start(workflow, std::move(id), std::move(inputs), std::move(ro));
-    });
 }
 
 void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options opts, task_handler h) {

@@ -1,8 +1,7 @@
-// The legacy task API, the Standard Model API, account, webhook records and
-// app / workflow metadata: thin operations over client::impl::submit and call_json.
+// The operations other than run / query / wait / cancel: each checks its
+// arguments and names its endpoint row; the call path does the rest.
 
 #include "client/client_impl.hpp"
-#include "codec/codec.hpp"
 
 #include <boost/json.hpp>
 
@@ -34,24 +33,21 @@ bool valid_model_endpoint(std::string_view e) {
     return true;
 }
 
-detail::http_request legacy_post(std::string_view target, std::string body) {
-    detail::http_request req;
-    req.target = target;
-    req.body = std::move(body);
-    req.idempotent = true;
-    return req;
-}
+using detail::endpoint_id;
 
-// A call whose data is decoded into T (which carries `diag`).
+// A call of row `e` whose data is decoded into T (which carries `diag`).
+// `target` (the path plus a query) outlives the call: it is in the frame.
 template <class T>
-asio::awaitable<std::pair<error_code, T>> typed_call(std::shared_ptr<client::impl> self, detail::http_request req,
-                                                     std::string target, std::string name,
-                                                     error_code (*decode)(const json::value&, T&)) {
-    req.target = target;
-    auto r = co_await self->call_json(std::move(req), name);
+asio::awaitable<std::pair<error_code, T>> typed_call(std::shared_ptr<client::impl> self, endpoint_id e,
+                                                     json::object body, error_code (*decode)(const json::value&, T&),
+                                                     std::string target = {}) {
+    auto req = client::impl::request_for(e, target);
+    if (req.method != detail::http_method::get)
+        req.body = self->body_for(e, std::move(body));
+    auto r = co_await self->call(e, std::move(req));
     T out;
     if (!r.ec && (r.ec = decode(r.data, out)))
-        r.diag.server_message = name + ": the data does not have the documented shape";
+        r.diag.server_message = std::string(detail::row(e).name) + ": the data does not have the documented shape";
     out.diag = std::move(r.diag);
     co_return std::pair{r.ec, std::move(out)};
 }
@@ -66,30 +62,29 @@ void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std:
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, "quick_run needs a quick_create_code");
     if (auto why = detail::run_arguments_error(kind == legacy_kind::create, inputs, opts); !why.empty())
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
-    static constexpr std::pair<const char*, impl::endpoint> paths[] = {
-        {"/task/openapi/create", impl::legacy_create},
-        {"/task/openapi/ai-app/run", impl::legacy_ai_app},
-        {"/task/openapi/quick-ai-app/run", impl::legacy_quick}};
-    auto [path, which] = paths[static_cast<int>(kind)];
+    static constexpr endpoint_id rows[] = {endpoint_id::legacy_create, endpoint_id::legacy_ai_app,
+                                           endpoint_id::legacy_quick};
+    auto which = rows[static_cast<int>(kind)];
     if (opts.webhook_url.empty())
         opts.webhook_url = self->webhook_url;
-    auto body = detail::encode_legacy_run_body(self->opts.api_key, kind == legacy_kind::create ? "workflowId" : "webappId",
-                                               id, quick_code, inputs, opts);
-    detail::launch(self, self->submit(path, std::move(body), which), std::move(h));
+    auto body = detail::encode_legacy_run_body(kind == legacy_kind::create ? "workflowId" : "webappId", id,
+                                               quick_code, inputs, opts);
+    detail::launch(self, self->submit(which, std::string(detail::row(which).path), self->body_for(which, std::move(body))),
+                   std::move(h));
 }
 
 void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::string id, task_handler h) {
     if (!detail::check_id(self, h, "task id", id))
         return;
     auto op = [](std::shared_ptr<impl> self, bool outputs, std::string id) -> asio::awaitable<std::pair<error_code, task>> {
-        std::string_view target = outputs ? "/task/openapi/outputs" : "/task/openapi/status";
+        auto which = outputs ? endpoint_id::legacy_outputs : endpoint_id::legacy_status;
         auto pending_or_failed = [](const error_code& ec) {
             return ec == errc::apikey_task_is_running || ec == errc::apikey_task_is_queued ||
                    ec == errc::apikey_task_status_error;
         };
-        auto r = co_await self->call_json(legacy_post(target, detail::encode_legacy_task_body(self->opts.api_key, id)),
-                                          outputs ? "POST /task/openapi/outputs" : "POST /task/openapi/status",
-                                          duration::zero(), outputs ? +pending_or_failed : nullptr);
+        auto req = client::impl::request_for(which);
+        req.body = self->body_for(which, json::object{{"taskId", id}});
+        auto r = co_await self->call(which, std::move(req), duration::zero(), outputs ? +pending_or_failed : nullptr);
         task t;
         t.id = id;
         error_code ec = r.ec;
@@ -108,7 +103,7 @@ void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::s
         if (ec)
             t.diag = std::move(r.diag);
         if (!ec && is_terminal(t.status))
-            self->task_ended(id);
+            self->tasks.ended(id, true, clock::now());
         co_return std::pair{ec, std::move(t)};
     };
     detail::launch(self, op(self, outputs, std::move(id)), std::move(h));
@@ -121,27 +116,26 @@ void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, 
                                          "\" must be path segments of [0-9A-Za-z._-], e.g. \"rhart-image-v1/text-to-image\"");
     if (!self->webhook_url.empty() && !params.contains("webhookUrl"))
         params["webhookUrl"] = self->webhook_url;
-    detail::launch(self, self->submit("/openapi/v2/" + endpoint, json::serialize(params), impl::model), std::move(h));
+    auto which = endpoint_id::model;
+    detail::launch(self, self->submit(which, std::string(detail::row(which).path) + endpoint, json::serialize(params)),
+                   std::move(h));
 }
 
 void client::start_account(std::shared_ptr<impl> self, handler<account_status> h) {
-    // Lower-case "apikey": this endpoint's own spelling.
-    auto req = legacy_post("", json::serialize(json::object{{"apikey", self->opts.api_key}}));
-    detail::launch(self,
-                                      typed_call<account_status>(self, std::move(req), "/uc/openapi/accountStatus",
-                                                                 "POST /uc/openapi/accountStatus", &detail::decode_account),
-                                      std::move(h));
+    detail::launch(self, typed_call(self, endpoint_id::account, {}, &detail::decode_account), std::move(h));
+}
+
+void client::start_queue_status(std::shared_ptr<impl> self, handler<runninghub::queue_status> h) {
+    detail::launch(self, typed_call(self, endpoint_id::queue_status, {}, &detail::decode_queue_status), std::move(h));
 }
 
 void client::start_webhook_detail(std::shared_ptr<impl> self, std::string task_id, handler<webhook_record> h) {
     if (!detail::check_id(self, h, "task id", task_id))
         return;
-    auto req = legacy_post("", detail::encode_legacy_task_body(self->opts.api_key, task_id));
-    detail::launch(
-        self,
-        typed_call<webhook_record>(self, std::move(req), "/task/openapi/getWebhookDetail",
-                                   "POST /task/openapi/getWebhookDetail", &detail::decode_webhook_record),
-        std::move(h));
+    detail::launch(self,
+                   typed_call(self, endpoint_id::webhook_detail, json::object{{"taskId", task_id}},
+                              &detail::decode_webhook_record),
+                   std::move(h));
 }
 
 void client::start_retry_webhook(std::shared_ptr<impl> self, std::string webhook_id, std::string url,
@@ -154,9 +148,10 @@ void client::start_retry_webhook(std::shared_ptr<impl> self, std::string webhook
         return detail::fail_as<acknowledgement>(self, std::move(h), errc::invalid_options, "webhook " + why);
     auto op = [](std::shared_ptr<impl> self, std::string id,
                  std::string url) -> asio::awaitable<std::pair<error_code, acknowledgement>> {
-        auto body = json::serialize(json::object{{"apiKey", self->opts.api_key}, {"webhookId", id}, {"webhookUrl", url}});
-        auto r = co_await self->call_json(legacy_post("/task/openapi/retryWebhook", std::move(body)),
-                                          "POST /task/openapi/retryWebhook");
+        auto which = endpoint_id::retry_webhook;
+        auto req = client::impl::request_for(which);
+        req.body = self->body_for(which, json::object{{"webhookId", id}, {"webhookUrl", url}});
+        auto r = co_await self->call(which, std::move(req));
         co_return std::pair{r.ec, acknowledgement{std::move(r.diag)}};
     };
     detail::launch(self, op(self, std::move(webhook_id), std::move(url)), std::move(h));
@@ -165,35 +160,19 @@ void client::start_retry_webhook(std::shared_ptr<impl> self, std::string webhook
 void client::start_app_details(std::shared_ptr<impl> self, std::string app_id, handler<app_info> h) {
     if (!detail::check_id(self, h, "app id", app_id))
         return;
-    // The key travels in the query here, as the reference shows.
-    std::string target = "/api/webapp/apiCallDemo?apiKey=";
-    for (char c : self->opts.api_key) {
-        if (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.' || c == '~') {
-            target += c;
-        } else {
-            static constexpr char hex[] = "0123456789ABCDEF";
-            target += '%';
-            target += hex[static_cast<unsigned char>(c) >> 4];
-            target += hex[static_cast<unsigned char>(c) & 15];
-        }
-    }
-    target += "&webappId=" + app_id;
-    detail::http_request req;
-    req.method = detail::http_method::get;
-    req.idempotent = true;
-    detail::launch(self,
-                                typed_call<app_info>(self, std::move(req), std::move(target),
-                                                     "GET /api/webapp/apiCallDemo", &detail::decode_app_info),
-                                std::move(h));
+    // The key travels in the query here, as the reference shows (key_place::query_apiKey).
+    auto which = endpoint_id::app_details;
+    std::string target = std::string(detail::row(which).path) + "?apiKey=" + detail::query_escape(self->opts.api_key) +
+                         "&webappId=" + app_id;
+    detail::launch(self, typed_call(self, which, {}, &detail::decode_app_info, std::move(target)), std::move(h));
 }
 
 void client::start_workflow_json(std::shared_ptr<impl> self, std::string workflow_id, handler<workflow_definition> h) {
     if (!detail::check_id(self, h, "workflow id", workflow_id))
         return;
-    auto req = legacy_post("", json::serialize(json::object{{"apiKey", self->opts.api_key}, {"workflowId", workflow_id}}));
     detail::launch(self,
-                   typed_call<workflow_definition>(self, std::move(req), "/api/openapi/getJsonApiFormat",
-                                                   "POST /api/openapi/getJsonApiFormat", &detail::decode_workflow),
+                   typed_call(self, endpoint_id::workflow_json, json::object{{"workflowId", workflow_id}},
+                              &detail::decode_workflow),
                    std::move(h));
 }
 
@@ -217,7 +196,7 @@ void client::start_call_api(std::shared_ptr<impl> self, api_request req, handler
             r.body = json::serialize(req.body);
         r.idempotent = req.idempotent;
         std::string name = (req.get ? "GET " : "POST ") + req.path.substr(0, req.path.find('?'));
-        auto reply = co_await self->call_json(std::move(r), name);
+        auto reply = co_await self->call(name, std::move(r));
         co_return std::pair{reply.ec, api_result{std::move(reply.data), std::move(reply.diag)}};
     };
     detail::launch(self, op(self, std::move(req)), std::move(h));

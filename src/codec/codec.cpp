@@ -226,15 +226,9 @@ error_code decode_task(const http_answer& in, task& out, diagnostics& diag) {
     return {};
 }
 
-std::string encode_legacy_task_body(std::string_view api_key, std::string_view task_id) {
-    return json::serialize(json::object{{"apiKey", api_key}, {"taskId", task_id}});
-}
-
-std::string encode_legacy_run_body(std::string_view api_key, std::string_view id_field, std::string_view id,
-                                   std::string_view quick_code, const std::vector<node_input>& inputs,
-                                   const run_options& opts) {
+json::object encode_legacy_run_body(std::string_view id_field, std::string_view id, std::string_view quick_code,
+                                    const std::vector<node_input>& inputs, const run_options& opts) {
     json::object body;
-    body["apiKey"] = api_key;
     std::int64_t n = 0;
     auto [p, e] = std::from_chars(id.data(), id.data() + id.size(), n);
     if (id_field == "webappId" && e == std::errc() && p == id.data() + id.size())
@@ -254,7 +248,7 @@ std::string encode_legacy_run_body(std::string_view api_key, std::string_view id
         body["workflow"] = opts.workflow_json;
     if (opts.add_metadata)
         body["addMetadata"] = *opts.add_metadata;
-    return json::serialize(body);
+    return body;
 }
 
 error_code decode_envelope(const http_answer& in, json::value& data, diagnostics& diag) {
@@ -362,6 +356,24 @@ error_code decode_account(const json::value& data, account_status& out) {
     return {};
 }
 
+error_code decode_queue_status(const json::value& data, queue_status& out) {
+    auto* o = data.if_object();
+    if (!o)
+        return make_error_code(errc::protocol_error);
+    auto count = [&](std::string_view key, std::uint64_t& into) {
+        auto text = scalar_text(o->if_contains(key));
+        auto [p, e] = std::from_chars(text.data(), text.data() + text.size(), into);
+        return e == std::errc() && p == text.data() + text.size();
+    };
+    out.key_type = scalar_text(o->if_contains("apiKeyType"));
+    if (!count("concurrentLimit", out.concurrent_limit))
+        return make_error_code(errc::protocol_error);
+    count("runningCount", out.running);
+    count("queuedCount", out.queued);
+    count("totalCurrentTasks", out.total);
+    return {};
+}
+
 error_code decode_webhook_record(const json::value& data, webhook_record& out) {
     auto* o = data.if_object();
     if (!o)
@@ -446,39 +458,6 @@ std::optional<duration> parse_retry_after(std::string_view v, std::chrono::syste
     if (when <= now)
         return duration::zero();
     return std::chrono::duration_cast<duration>(when - now);
-}
-
-duration poll_delay(const poll_policy& p, unsigned n, double u) noexcept {
-    double base = n == 0 ? static_cast<double>(p.first_delay.count())
-                         : std::min(static_cast<double>(p.cap.count()),
-                                    static_cast<double>(p.interval.count()) * std::pow(p.growth, n - 1));
-    double spread = base * p.jitter * (2.0 * u - 1.0);
-    return duration(static_cast<duration::rep>(std::max(0.0, base + spread)));
-}
-
-duration learned_poll_delay(const poll_policy& p, const duration_estimate& e, duration elapsed, unsigned n,
-                            double u) noexcept {
-    if (!p.learn || e.samples < p.learn_after)
-        return poll_delay(p, n, u);
-    using secs = std::chrono::duration<double>;
-    double t = secs(elapsed).count();
-    double lo = e.mean_s - 2 * e.dev_s, hi = e.mean_s + 3 * e.dev_s;
-    double floor = secs(std::min(p.min_interval, p.interval)).count();  // never sparser than the plain schedule
-    double d;
-    if (t < lo)
-        d = lo - t;  // sleep through the usual run time
-    else if (t < hi)
-        d = std::clamp((hi - lo) / 4, floor, std::max(floor, secs(p.interval).count()));  // ~4 polls in the window
-    else
-        return poll_delay(p, std::max(n, 1u), u);  // an unusually long task: the plain schedule
-    d = std::max(d, floor) * (1.0 + p.jitter * (2.0 * u - 1.0) / 2);
-    return std::chrono::duration_cast<duration>(secs(d));
-}
-
-duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept {
-    double cap = static_cast<double>(p.base_delay.count()) * std::pow(2.0, std::min(n, 30u) - 1.0);
-    cap = std::min(cap, static_cast<double>(p.max_delay.count()));
-    return duration(static_cast<duration::rep>(cap * u));
 }
 
 } // namespace runninghub::detail

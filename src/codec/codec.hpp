@@ -5,7 +5,7 @@
 #include <runninghub/models.hpp>
 #include <runninghub/options.hpp>
 
-#include <boost/json/fwd.hpp>
+#include <boost/json/object.hpp>
 
 #include <initializer_list>
 #include <optional>
@@ -42,13 +42,12 @@ bool valid_id(std::string_view id) noexcept;
 error_code decode_task(const http_answer& in, task& out, diagnostics& diag);
 
 
-std::string encode_legacy_task_body(std::string_view api_key, std::string_view task_id);
-
 /// A legacy submit: create (workflowId), ai-app/run and quick-ai-app/run
 /// (webappId, as a JSON number when it fits int64, as the reference types it).
-std::string encode_legacy_run_body(std::string_view api_key, std::string_view id_field, std::string_view id,
-                                   std::string_view quick_code, const std::vector<node_input>& inputs,
-                                   const run_options& opts);
+/// Without the key: the call path places it (core/endpoints).
+boost::json::object encode_legacy_run_body(std::string_view id_field, std::string_view id,
+                                           std::string_view quick_code, const std::vector<node_input>& inputs,
+                                           const run_options& opts);
 
 /// Any JSON endpoint's answer in either envelope ({code,msg|message,data} or
 /// the flat v2 errorCode shape): the data, or the service's error.
@@ -63,6 +62,7 @@ error_code legacy_outputs_task(error_code envelope_ec, const boost::json::value&
 /// The typed views of `data` (after decode_envelope); protocol_error when its shape is wrong.
 error_code decode_uploaded(const boost::json::value& data, uploaded_file& out);
 error_code decode_account(const boost::json::value& data, account_status& out);
+error_code decode_queue_status(const boost::json::value& data, queue_status& out);
 error_code decode_webhook_record(const boost::json::value& data, webhook_record& out);
 error_code decode_app_info(const boost::json::value& data, app_info& out);
 error_code decode_workflow(const boost::json::value& data, workflow_definition& out);  // {"prompt": "<JSON>"}
@@ -72,35 +72,6 @@ error_code http_status_error(unsigned status) noexcept;
 
 /// Retry-After as seconds or an HTTP-date; nullopt when absent or malformed.
 std::optional<duration> parse_retry_after(std::string_view v, std::chrono::system_clock::time_point now);
-
-/// Delay before poll number `n` (0 = first) for a uniform `u` in [0,1).
-duration poll_delay(const poll_policy& p, unsigned n, double u) noexcept;
-
-/// Task durations seen by a client: mean and mean deviation, smoothed
-/// (like TCP's RTT estimator).
-struct duration_estimate {
-    double mean_s = 0, dev_s = 0;
-    std::uint64_t samples = 0;
-    void add(duration d) noexcept {
-        double x = std::chrono::duration<double>(d).count();
-        if (samples++ == 0) {
-            mean_s = x;
-            dev_s = x / 2;
-            return;
-        }
-        double err = x - mean_s;
-        mean_s += err / 8;
-        dev_s += ((err < 0 ? -err : err) - dev_s) / 4;
-    }
-};
-
-/// The learned poll schedule: the delay before the next poll of a task that
-/// has run for `elapsed`, or the plain poll_delay() when not enough is known.
-duration learned_poll_delay(const poll_policy& p, const duration_estimate& e, duration elapsed, unsigned n,
-                            double u) noexcept;
-
-/// Full-jitter exponential backoff before retry number `n` (1 = first retry).
-duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept;
 
 std::string excerpt(std::string_view body, std::size_t max = 256);
 

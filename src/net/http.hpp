@@ -2,6 +2,7 @@
 // The HTTP layer: per-origin connection pools and one exchange with deadlines.
 // No Beast types here, so that the client's translation unit stays light.
 
+#include "core/endpoints.hpp"
 #include "core/origin.hpp"
 
 #include <runninghub/options.hpp>
@@ -51,8 +52,6 @@ public:
     virtual error_code on_head(const response_head& head) = 0;
     virtual error_code on_data(const char* p, std::size_t n) = 0;
 };
-
-enum class http_method { get, post, put };
 
 struct http_request {
     http_method method = http_method::post;

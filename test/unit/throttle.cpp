@@ -1,4 +1,6 @@
-#include "client/throttle.hpp"
+#include "core/flow.hpp"
+
+#include <runninghub/stats.hpp>
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,4 +1,4 @@
-#include "client/throttle.hpp"
+#include "client/submit_gate.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -12,8 +12,8 @@ asio::awaitable<error_code> submit_gate::acquire() {
         co_return error_code{};
     if (shut_)
         co_return make_error_code(errc::client_shut_down);
-    if (queue_.empty() && in_flight_ < limit()) {
-        ++in_flight_;
+    if (queue_.empty() && window_.has_room()) {
+        window_.take();
         co_return error_code{};
     }
     waiter w(ex_);
@@ -22,32 +22,28 @@ asio::awaitable<error_code> submit_gate::acquire() {
     queued_peak_ = std::max(queued_peak_, queue_.size());
     co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (w.granted)
-        co_return error_code{};  // the slot was counted by the granter
+        co_return error_code{};  // the slot was taken by the granter
     std::erase(queue_, &w);
     co_return shut_ ? make_error_code(errc::client_shut_down) : error_code(asio::error::operation_aborted);
 }
 
 void submit_gate::grant_waiting() {
-    while (!queue_.empty() && in_flight_ < limit()) {
+    while (!queue_.empty() && window_.has_room()) {
         waiter* w = queue_.front();
         queue_.pop_front();
-        ++in_flight_;
+        window_.take();
         w->granted = true;
         w->timer.cancel();
     }
 }
 
 void submit_gate::release() {
-    if (in_flight_ > 0)
-        --in_flight_;
+    window_.give_back();
     grant_waiting();
 }
 
 void submit_gate::on_queue_maxed(std::string reason) {
-    // Someone else shares the account (or it is smaller than configured):
-    // halve the window; accepted submits grow it back.
-    ++shrinks_;
-    window_ = std::max(1.0, std::min(window_, static_cast<double>(in_flight_)) / 2.0);
+    window_.on_backpressure();
     last_reason_ = std::move(reason);
 }
 
@@ -59,12 +55,12 @@ void submit_gate::shutdown() {
 
 throttle_stats submit_gate::stats() const {
     throttle_stats s;
-    s.max = max_;
-    s.window = window_;
-    s.in_flight = in_flight_;
+    s.max = window_.max();
+    s.window = window_.window();
+    s.in_flight = window_.in_flight();
     s.queued = queue_.size();
     s.queued_peak = queued_peak_;
-    s.shrinks = shrinks_;
+    s.shrinks = window_.shrinks();
     s.last_reason = last_reason_;
     return s;
 }

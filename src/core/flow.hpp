@@ -1,18 +1,13 @@
 #pragma once
-// Client-side flow control: the submit gate (account concurrency, AIMD), the
-// request-rate limiter (GCRA) and the retry budget. The decisions are plain
-// arithmetic; only the gate's queue touches Asio.
+// Flow control decisions: the submit window (the account's concurrency,
+// AIMD), the request-rate limiter (GCRA) and the client-wide retry budget.
+// Plain arithmetic over `now`; the Asio queue of the gate is client/submit_gate.
 
-#include <runninghub/error.hpp>
 #include <runninghub/options.hpp>
-#include <runninghub/stats.hpp>
-
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <algorithm>
-#include <deque>
+#include <cstddef>
+#include <cstdint>
 
 namespace runninghub::detail {
 
@@ -58,45 +53,39 @@ private:
     double tokens_, max_, refill_;
 };
 
-/// The account's concurrency as a FIFO async semaphore whose size (the window)
-/// shrinks on 421 and grows back on accepted submits.
-class submit_gate {
+/// How many submissions and accepted tasks may be in flight: a window that
+/// halves on back-pressure and grows by 1/window per accepted submit, never
+/// above `max` (0: no limit at all).
+class submit_window {
 public:
-    submit_gate(boost::asio::any_io_executor ex, std::size_t max)
-        : ex_(std::move(ex)), max_(max), window_(static_cast<double>(max)) {}
+    explicit submit_window(std::size_t max) : max_(max), window_(static_cast<double>(max)) {}
 
     bool enabled() const noexcept { return max_ > 0; }
-
-    /// Takes a slot, waiting in FIFO order. operation_aborted when cancelled,
-    /// errc::client_shut_down after shutdown().
-    boost::asio::awaitable<error_code> acquire();
-    void release();
-    void on_queue_maxed(std::string reason);
-    void on_accepted() noexcept {
-        window_ = std::min(static_cast<double>(max_), window_ + 1.0 / std::max(1.0, window_));
-        grant_waiting();
+    /// Slots the window allows now (at least one).
+    std::size_t limit() const noexcept { return std::max<std::size_t>(1, static_cast<std::size_t>(window_)); }
+    bool has_room() const noexcept { return in_flight_ < limit(); }
+    void take() noexcept { ++in_flight_; }
+    void give_back() noexcept {
+        if (in_flight_ > 0)
+            --in_flight_;
     }
-    void shutdown();
-    throttle_stats stats() const;
+    void on_accepted() noexcept { window_ = std::min(static_cast<double>(max_), window_ + 1.0 / std::max(1.0, window_)); }
+    /// Someone else shares the account (or it is smaller than configured).
+    void on_backpressure() noexcept {
+        ++shrinks_;
+        window_ = std::max(1.0, std::min(window_, static_cast<double>(in_flight_)) / 2.0);
+    }
+
+    std::size_t max() const noexcept { return max_; }
+    double window() const noexcept { return window_; }
+    std::size_t in_flight() const noexcept { return in_flight_; }
+    std::uint64_t shrinks() const noexcept { return shrinks_; }
 
 private:
-    struct waiter {
-        explicit waiter(boost::asio::any_io_executor ex) : timer(std::move(ex)) {}
-        boost::asio::steady_timer timer;
-        bool granted = false;
-    };
-    std::size_t limit() const noexcept { return std::max<std::size_t>(1, static_cast<std::size_t>(window_)); }
-    void grant_waiting();
-
-    boost::asio::any_io_executor ex_;
     std::size_t max_;
     double window_;
     std::size_t in_flight_ = 0;
-    std::deque<waiter*> queue_;
-    std::size_t queued_peak_ = 0;
     std::uint64_t shrinks_ = 0;
-    std::string last_reason_;
-    bool shut_ = false;
 };
 
 } // namespace runninghub::detail

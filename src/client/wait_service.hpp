@@ -1,0 +1,73 @@
+#pragma once
+// All pending waits of a client on one timer: the Asio shell around
+// core/wait_queue. It is handed what it needs (a query function, the task
+// registry, the options) and never sees the client itself.
+
+#include "client/outcome.hpp"
+#include "client/task_registry.hpp"
+#include "core/log.hpp"
+#include "core/wait_queue.hpp"
+
+#include <runninghub/client.hpp>
+
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <random>
+
+namespace runninghub::detail {
+
+class wait_service {
+public:
+    /// One query of a task, within `deadline`; completes with its outcome.
+    using query_function = std::function<boost::asio::awaitable<outcome>(std::string_view id, time_point deadline)>;
+
+    wait_service(boost::asio::any_io_executor ex, const client_options& opts, task_registry& tasks,
+                 query_function query, const logger& log);
+    ~wait_service();
+
+    /// Pending timers and queries keep `owner` alive (the object this service is part of).
+    void anchor(std::weak_ptr<void> owner) { anchor_ = std::move(owner); }
+
+    /// Completes `h` when the task ends, the wait times out or is cancelled
+    /// (terminal cancellation through h's slot), or the service shuts down.
+    void add(std::string id, wait_options opts, client::task_handler h);
+    void shutdown();
+    void set_safety_interval(duration safety) noexcept { queue_.set_safety_interval(safety); }
+    /// A TASK_END event for `id`: its waits query at once.
+    void on_event(const std::string& id);
+
+    std::size_t pending() const noexcept { return pending_; }
+    std::uint64_t completed() const noexcept { return completed_; }
+
+private:
+    struct record;
+    struct cancel_fn;
+    void pump();
+    void arm();
+    void launch(record* r);
+    void on_query(record* r, std::exception_ptr ep, outcome o);
+    void on_cancel(record* r);
+    void finish(record* r, error_code ec, task t);
+    void maybe_delete(record* r);
+    double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
+
+    boost::asio::any_io_executor ex_;
+    const client_options& opts_;
+    task_registry& tasks_;
+    query_function query_;
+    const logger& log_;
+    wait_queue queue_;
+    boost::asio::steady_timer timer_;
+    time_point armed_ = time_point::max();
+    std::weak_ptr<void> anchor_;
+    std::minstd_rand rng_;
+    std::size_t pending_ = 0;
+    std::uint64_t completed_ = 0;
+    bool shut_ = false;
+};
+
+} // namespace runninghub::detail

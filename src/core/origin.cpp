@@ -1,0 +1,83 @@
+#include "core/origin.hpp"
+
+#include <boost/url/parse.hpp>
+
+#include <arpa/inet.h>
+#include <cctype>
+
+namespace runninghub::detail {
+
+bool origin::host_is_ip() const {
+    unsigned char addr[16];
+    return ::inet_pton(AF_INET, host.c_str(), addr) == 1 || ::inet_pton(AF_INET6, host.c_str(), addr) == 1;
+}
+
+std::string origin::host_header() const {
+    std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    if (port != (tls ? "443" : "80"))
+        h += ":" + port;
+    return h;
+}
+
+error_code parse_origin(std::string_view url, origin& out, std::string* why) {
+    auto fail = [&](std::string reason) {
+        if (why)
+            *why = "base URL \"" + std::string(url) + "\": " + reason;
+        return make_error_code(errc::invalid_base_url);
+    };
+    auto r = boost::urls::parse_absolute_uri(url);
+    if (!r)
+        return fail("not an absolute URL (" + r.error().message() + ")");
+    auto u = *r;
+    std::string scheme(u.scheme());
+    for (auto& c : scheme)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "https" && scheme != "http")
+        return fail("scheme must be http or https");
+    if (u.host().empty())
+        return fail("no host");
+    if (u.has_query() || u.has_fragment())
+        return fail("must not have a query or fragment");
+    if (u.has_userinfo())
+        return fail("must not carry credentials");
+    origin o;
+    o.tls = scheme == "https";
+    o.host = u.host_type() == boost::urls::host_type::ipv6 ? std::string(u.encoded_host_address())
+                                                          : std::string(u.host());
+    if (o.host.size() > 2 && o.host.front() == '[')
+        o.host = o.host.substr(1, o.host.size() - 2);
+    if (u.has_port()) {
+        if (u.port_number() == 0)
+            return fail("bad port");
+        o.port = std::to_string(u.port_number());
+    } else {
+        o.port = o.tls ? "443" : "80";
+    }
+    std::string path(u.encoded_path());
+    while (!path.empty() && path.back() == '/')
+        path.pop_back();
+    o.path_prefix = std::move(path);
+    out = std::move(o);
+    return {};
+}
+
+error_code parse_url(std::string_view url, origin& out, std::string& target, std::string* why) {
+    auto r = boost::urls::parse_absolute_uri(url);
+    if (!r) {
+        if (why)
+            *why = "URL \"" + std::string(url.substr(0, 200)) + "\" is not absolute (" + r.error().message() + ")";
+        return make_error_code(errc::invalid_options);
+    }
+    auto u = *r;
+    std::string base = std::string(u.scheme()) + "://" + std::string(u.encoded_authority());
+    if (auto ec = parse_origin(base, out, why))
+        return make_error_code(errc::invalid_options);
+    target = std::string(u.encoded_path());
+    if (target.empty())
+        target = "/";
+    if (u.has_query())
+        target.append("?").append(u.encoded_query());
+    return {};
+}
+
+} // namespace runninghub::detail
