@@ -2,14 +2,17 @@
 // runninghub::client: submit tasks, query them, wait for them.
 //
 // Every asynchronous operation follows Asio's universal model: the last
-// argument is a completion token (default: use_awaitable, so `co_await
-// client.run(...)` works), with the signature void(error_code, task).
-// Callbacks, use_future, deferred and as_tuple work too.
+// argument is a completion token, the handler's signature is
+// void(error_code, T) with T named in the operation's contract below.
+// The default token (default_token, with_diagnostics.hpp) makes `co_await
+// client.run(...)` return T or throw runninghub::error carrying the service's
+// code, message and endpoint. Callbacks, use_awaitable, use_future, deferred
+// and as_tuple work too; every T carries `diag` for them.
 //
 // Cancellation: every operation honours terminal cancellation through the
 // handler's cancellation slot; it completes with operation_aborted and leaves
-// nothing pending. Cancelling a run() after its request went out completes with
-// operation_aborted, and the task may exist: the service is not asked to cancel it.
+// nothing pending in the client. Side effects at the service are named per
+// operation (a submit's request may already be out: the task may exist).
 //
 // Threads: the client keeps its state on an internal strand of the executor
 // it was given, so its asynchronous operations may be started from any thread
@@ -26,6 +29,7 @@
 #include <runninghub/models.hpp>
 #include <runninghub/options.hpp>
 #include <runninghub/stats.hpp>
+#include <runninghub/with_diagnostics.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -39,6 +43,15 @@
 namespace runninghub {
 
 class webhook_listener;
+
+namespace detail {
+struct client_impl;  // the client's state (src/client/)
+struct run_and_wait_op;
+template <class T>
+using handler = boost::asio::any_completion_handler<void(error_code, T)>;
+enum class legacy_kind { create, ai_app, quick };
+enum class upload_kind { v2, legacy, lora };
+} // namespace detail
 
 /// How a client uses an attached webhook listener.
 struct attach_options {
@@ -70,8 +83,6 @@ struct run_result {
 class client {
 public:
     using executor_type = boost::asio::any_io_executor;
-    using task_handler = boost::asio::any_completion_handler<void(error_code, task)>;
-    using result_handler = boost::asio::any_completion_handler<void(error_code, run_result)>;
 
     /// Throws runninghub::error when the options are invalid (no I/O is done).
     client(executor_type ex, client_options opts);
@@ -82,38 +93,46 @@ public:
     /// The client's strand (on the executor given to the constructor).
     executor_type get_executor() const noexcept;
 
-    /// POST /openapi/v2/run/ai-app/{id}. Completes with the accepted task
-    /// (QUEUED or RUNNING), or: a service code (421 task_queue_maxed, 1002
-    /// invalid_api_key, 901 webapp_not_exists …); a transport error when the
-    /// request was not sent (no task was created); errc::submit_outcome_unknown
-    /// when it was sent and no valid answer came back (diag.cause says why):
-    /// the task may exist, do not resubmit blindly; errc::task_failed when the
-    /// service rejected the workflow at once (FAILED).
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// POST /openapi/v2/run/ai-app/{id}: submits a paid task.
+    /// Handler: void(error_code, task) — the accepted task, QUEUED or RUNNING.
+    /// Errors: a service code (421 task_queue_maxed, 1002 invalid_api_key, 901
+    /// webapp_not_exists …): no task; a transport error before the request was
+    /// sent: no task; errc::submit_outcome_unknown: sent, no valid answer
+    /// (diag.cause says why), the task MAY exist, do not resubmit blindly;
+    /// errc::task_failed: the service rejected the workflow at once.
+    /// Repeats: only what certainly created no task (retry.submit), throttled
+    /// by the submit gate. Cancellation: terminal; once the request is out the
+    /// task may exist (operation_aborted does not cancel it at the service).
+    template <class CompletionToken = default_token>
     auto run(ai_app app, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_run, false, std::move(app.id),
                         std::move(inputs), std::move(opts));
     }
 
-    /// POST /openapi/v2/run/workflow/{id}; as run(ai_app) above.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// POST /openapi/v2/run/workflow/{id}: submits a paid task. Contract as run(ai_app).
+    template <class CompletionToken = default_token>
     auto run(workflow wf, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_run, true, std::move(wf.id),
                         std::move(inputs), std::move(opts));
     }
 
-    /// POST /openapi/v2/query once (retried on transient faults per retry_policy).
-    /// Any status completes without error; errors are transport or service codes.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// POST /openapi/v2/query: the task as the service sees it now.
+    /// Handler: void(error_code, task); any status completes without error.
+    /// Errors: transport or service codes (807 apikey_task_not_found …), after
+    /// the repeats of retry.query. Cancellation: terminal, no side effect.
+    template <class CompletionToken = default_token>
     auto query(std::string task_id, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_query, std::move(task_id));
     }
 
-    /// Polls until the task is SUCCESS (no error), FAILED (errc::task_failed)
-    /// or CANCEL (errc::task_cancelled), or until opts.timeout
-    /// (errc::wait_timeout). The task is handed over in every case.
-    /// Pending waits cost a small record each on one shared timer.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// Polls until the task ends. Handler: void(error_code, task), the last
+    /// task seen in every case. Errors: none for SUCCESS; errc::task_failed,
+    /// errc::task_cancelled; errc::wait_timeout after opts.timeout; a query
+    /// error after poll.max_poll_errors transient failures in a row, or a final
+    /// one; errc::client_shut_down. Cancellation: terminal; the task goes on at
+    /// the service (use cancel() or run_and_wait). A pending wait is a small
+    /// record on one shared timer, not a coroutine.
+    template <class CompletionToken = default_token>
     auto wait(std::string task_id, wait_options opts = {}, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_wait, std::move(task_id),
                         std::move(opts));
@@ -126,21 +145,21 @@ public:
     void attach(webhook_listener& listener, attach_options opts = {});
     void detach();
 
-    /// POST /task/openapi/cancel (key in the body and as Bearer). Completes
-    /// without error when the service accepted the cancellation; 807
-    /// apikey_task_not_found for an unknown task. The task's gate slot frees.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// POST /task/openapi/cancel. Handler: void(error_code, task) (id and
+    /// diag). Errors: 807 apikey_task_not_found, transport. Side effect: the
+    /// task's gate slot frees. Cancellation: terminal; the request may be out.
+    template <class CompletionToken = default_token>
     auto cancel(std::string task_id, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_cancel, std::move(task_id));
     }
 
     /// Submit and wait under one deadline (opts.timeout): the throttle queue,
-    /// the submit and the wait all count. On the deadline
-    /// (errc::deadline_exceeded) or a cancellation (operation_aborted) an
-    /// accepted task is cancelled at the service when opts.cancel_on_abort;
-    /// the result says whether that was requested and confirmed. Other
-    /// errors as run() and wait().
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// the submit and the wait all count. Handler: void(error_code,
+    /// run_result). Errors: as run() and wait(); errc::deadline_exceeded.
+    /// Cancellation: terminal (operation_aborted); on it or on the deadline an
+    /// accepted task is cancelled at the service when opts.cancel_on_abort,
+    /// and the result says whether that was requested and confirmed.
+    template <class CompletionToken = default_token>
     auto run_and_wait(ai_app app, std::vector<node_input> inputs, run_options ro = {}, run_and_wait_options opts = {},
                       CompletionToken&& token = {}) {
         return boost::asio::async_initiate<CompletionToken, void(error_code, run_result)>(
@@ -152,7 +171,7 @@ public:
             token, impl_, std::move(app.id), std::move(inputs), std::move(ro), std::move(opts));
     }
 
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto run_and_wait(workflow wf, std::vector<node_input> inputs, run_options ro = {}, run_and_wait_options opts = {},
                       CompletionToken&& token = {}) {
         return boost::asio::async_initiate<CompletionToken, void(error_code, run_result)>(
@@ -168,16 +187,18 @@ public:
     // Submits follow run()'s rules: throttled, never repeated once they may
     // have created a task. A create answering FAILED, or carrying node_errors
     // in its promptTips, completes with errc::task_failed and shows them.
+    // Handler: void(error_code, task). Cancellation: terminal; a submit's
+    // request may be out (the task may exist), a status query has no side effect.
 
     /// POST /task/openapi/create.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto legacy_create(workflow wf, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_legacy_run, legacy_kind::create,
                         std::move(wf.id), std::string(), std::move(inputs), std::move(opts));
     }
 
     /// POST /task/openapi/ai-app/run.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto legacy_run(ai_app app, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_legacy_run, legacy_kind::ai_app,
                         std::move(app.id), std::string(), std::move(inputs), std::move(opts));
@@ -185,7 +206,7 @@ public:
 
     /// POST /task/openapi/quick-ai-app/run with a "quick create" code; the
     /// inputs are usually app_info::nodes with new values.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto quick_run(ai_app app, std::string quick_create_code, std::vector<node_input> inputs, run_options opts = {},
                    CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_legacy_run, legacy_kind::quick,
@@ -193,7 +214,8 @@ public:
     }
 
     /// POST /task/openapi/status: the task with only its status.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// Handler: void(error_code, task). Cancellation: terminal, no side effect.
+    template <class CompletionToken = default_token>
     auto legacy_status(std::string task_id, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_legacy_query, false, std::move(task_id));
     }
@@ -202,7 +224,7 @@ public:
     /// when the workflow has no save node); 804/813 become RUNNING/QUEUED
     /// (outputs lag a moment behind SUCCESS); 805 becomes FAILED with
     /// failed_reason. Errors are transport or other service codes (807 …).
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto legacy_outputs(std::string task_id, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_legacy_query, true, std::move(task_id));
     }
@@ -211,7 +233,7 @@ public:
     /// call_model("rhart-image-v1/text-to-image", {{"prompt", "a cat"}}).
     /// The parameters keep their JSON types. A submit (run()'s rules); the
     /// task may already be SUCCESS with its results.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto call_model(std::string endpoint, boost::json::object params, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_call_model, std::move(endpoint),
                         std::move(params));
@@ -219,10 +241,13 @@ public:
 
     // --- uploads. Files stream from disk in bounded memory; a missing or
     // unreadable file fails with errc::file_error before any request.
+    // Handler: void(error_code, uploaded_file). Repeated on transient faults
+    // (the same bytes land under the same name). Cancellation: terminal; a
+    // partly sent upload leaves nothing usable.
 
     /// POST /openapi/v2/media/upload/binary: file_name for ComfyUI load
     /// nodes, download_url for Standard Model API fields.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto upload(upload_file file, CompletionToken&& token = {}) {
         return initiate_as<uploaded_file>(std::forward<CompletionToken>(token), &client::start_upload,
                                           upload_kind::v2, std::move(file), std::string());
@@ -231,7 +256,7 @@ public:
     /// POST /task/openapi/upload (fileType image, video, audio or input).
     /// Files over 30 MB fail with errc::file_too_large before sending (the
     /// service would answer 809).
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto legacy_upload(upload_file file, std::string file_type = "input", CompletionToken&& token = {}) {
         return initiate_as<uploaded_file>(std::forward<CompletionToken>(token), &client::start_upload,
                                           upload_kind::legacy, std::move(file), std::move(file_type));
@@ -240,7 +265,7 @@ public:
     /// A LoRA for RHLoraLoader: MD5 of the file, POST
     /// /api/openapi/getLoraUploadUrl, then PUT of the bytes to the returned
     /// URL (no API key is sent there). file_name is usable at once.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto upload_lora(upload_file file, std::string lora_name, CompletionToken&& token = {}) {
         return initiate_as<uploaded_file>(std::forward<CompletionToken>(token), &client::start_upload,
                                           upload_kind::lora, std::move(file), std::move(lora_name));
@@ -248,12 +273,16 @@ public:
 
     // --- downloads. Result URLs may be on other hosts (a CDN): they use the
     // same pool per origin and TLS rules, and never receive the API key.
+    // Handler: void(error_code, download_result). Errors: errc::file_error,
+    // size_mismatch, checksum_mismatch, HTTP and transport errors once the
+    // attempts are spent. Cancellation: terminal; a "<file>.part" stays for a
+    // later call to resume.
 
     /// Downloads into `destination` (a file, or an existing directory: then
     /// the URL's file name). Bytes go to "<file>.part", renamed when complete
     /// and verified (Content-Length, Content-MD5 or an MD5 ETag). A broken
     /// transfer resumes with Range. A text output is written without a request.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto download(result_file file, std::filesystem::path destination, download_options opts = {},
                   CompletionToken&& token = {}) {
         return initiate_as<download_result>(std::forward<CompletionToken>(token), &client::start_download,
@@ -262,7 +291,7 @@ public:
     }
 
     /// Streams the file into `sink` (each byte once, also across resumes).
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto download(result_file file, download_sink sink, download_options opts = {}, CompletionToken&& token = {}) {
         return initiate_as<download_result>(std::forward<CompletionToken>(token), &client::start_download,
                                             std::move(file), std::filesystem::path(), std::move(sink),
@@ -271,8 +300,9 @@ public:
 
     // --- account, webhooks, metadata
 
-    /// POST /uc/openapi/accountStatus.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// POST /uc/openapi/accountStatus. Handler: void(error_code, account_status).
+    /// Cancellation: terminal, no side effect.
+    template <class CompletionToken = default_token>
     auto account(CompletionToken&& token = {}) {
         return initiate_as<account_status>(std::forward<CompletionToken>(token), &client::start_account);
     }
@@ -282,41 +312,48 @@ public:
     /// queue_status). Errors: transport, or a service code (the endpoint is
     /// "in development" at the service; expect an error where it is missing).
     /// Cancellation: terminal; nothing is created, the call may be repeated.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    template <class CompletionToken = default_token>
     auto queue_status(CompletionToken&& token = {}) {
         return initiate_as<runninghub::queue_status>(std::forward<CompletionToken>(token), &client::start_queue_status);
     }
 
-    /// POST /task/openapi/getWebhookDetail.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// POST /task/openapi/getWebhookDetail. Handler: void(error_code,
+    /// webhook_record). Cancellation: terminal, no side effect.
+    template <class CompletionToken = default_token>
     auto webhook_detail(std::string task_id, CompletionToken&& token = {}) {
         return initiate_as<webhook_record>(std::forward<CompletionToken>(token), &client::start_webhook_detail,
                                            std::move(task_id));
     }
 
     /// POST /task/openapi/retryWebhook: send the record again, to `url`.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// Handler: void(error_code, acknowledgement). Cancellation: terminal; the
+    /// request may be out (the listener deduplicates a second delivery).
+    template <class CompletionToken = default_token>
     auto retry_webhook(std::string webhook_id, std::string url, CompletionToken&& token = {}) {
         return initiate_as<acknowledgement>(std::forward<CompletionToken>(token), &client::start_retry_webhook,
                                             std::move(webhook_id), std::move(url));
     }
 
     /// GET /api/webapp/apiCallDemo: the app's inputs with their defaults.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// Handler: void(error_code, app_info). Cancellation: terminal, no side effect.
+    template <class CompletionToken = default_token>
     auto app_details(ai_app app, CompletionToken&& token = {}) {
         return initiate_as<app_info>(std::forward<CompletionToken>(token), &client::start_app_details,
                                      std::move(app.id));
     }
 
-    /// POST /api/openapi/getJsonApiFormat.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// POST /api/openapi/getJsonApiFormat. Handler: void(error_code,
+    /// workflow_definition). Cancellation: terminal, no side effect.
+    template <class CompletionToken = default_token>
     auto workflow_json(workflow wf, CompletionToken&& token = {}) {
         return initiate_as<workflow_definition>(std::forward<CompletionToken>(token), &client::start_workflow_json,
                                                 std::move(wf.id));
     }
 
     /// Any other JSON endpoint: both envelopes decoded, service codes as errors.
-    template <class CompletionToken = boost::asio::use_awaitable_t<>>
+    /// Handler: void(error_code, api_result). Repeated on transient faults only
+    /// when req.idempotent. Cancellation: terminal; a POST may be out.
+    template <class CompletionToken = default_token>
     auto call_api(api_request req, CompletionToken&& token = {}) {
         return initiate_as<api_result>(std::forward<CompletionToken>(token), &client::start_call_api, std::move(req));
     }
@@ -324,14 +361,16 @@ public:
     client_stats stats() const;
     const client_options& options() const noexcept;
 
-    struct impl;
-
-    template <class T>
-    using handler = boost::asio::any_completion_handler<void(error_code, T)>;
-    enum class legacy_kind { create, ai_app, quick };
-    enum class upload_kind { v2, legacy, lora };
-
 private:
+    friend struct detail::run_and_wait_op;  // composes run, wait and cancel
+    using impl = detail::client_impl;
+    template <class T>
+    using handler = detail::handler<T>;
+    using task_handler = handler<task>;
+    using result_handler = handler<run_result>;
+    using legacy_kind = detail::legacy_kind;
+    using upload_kind = detail::upload_kind;
+
     template <class T, class Token, class Fn, class... Args>
     auto initiate_as(Token&& token, Fn fn, Args&&... args) {
         return boost::asio::async_initiate<Token, void(error_code, T)>(

@@ -71,7 +71,7 @@ std::string run_arguments_error(bool workflow, const std::vector<node_input>& in
 
 } // namespace detail
 
-client::impl::impl(asio::any_io_executor e, client_options o)
+detail::client_impl::client_impl(asio::any_io_executor e, client_options o)
     : ex(o.single_threaded ? e : strand_of(e)), opts(checked(std::move(o))),
       log(opts.logger, opts.log_threshold, opts.api_key), base(origin_of(opts)), http(ex, opts, log),
       rng(std::random_device{}()), gate(ex, opts.throttle.max_in_flight_tasks),
@@ -80,26 +80,26 @@ client::impl::impl(asio::any_io_executor e, client_options o)
       waits(ex, opts, tasks, [this](std::string_view id, time_point deadline) { return query_once(id, deadline); },
             log) {}
 
-void client::impl::shutdown() {
+void detail::client_impl::shutdown() {
     waits.shutdown();
     gate.shutdown();
     http.shutdown();
 }
 
-asio::awaitable<error_code> client::impl::sleep(duration d) {
+asio::awaitable<error_code> detail::client_impl::sleep(duration d) {
     asio::steady_timer timer(ex, d);
     auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
     co_return ec;
 }
 
-asio::awaitable<error_code> client::impl::pace() {
+asio::awaitable<error_code> detail::client_impl::pace() {
     auto d = limiter.reserve(clock::now());
     if (d <= duration::zero())
         co_return error_code{};
     co_return co_await sleep(d);
 }
 
-std::optional<duration> client::impl::repeat_after(detail::call_kind kind, bool written, const retry_policy& p,
+std::optional<duration> detail::client_impl::repeat_after(detail::call_kind kind, bool written, const retry_policy& p,
                                                    const error_code& ec, unsigned attempt, time_point started,
                                                    duration retry_after) {
     detail::attempt_facts f{ec, attempt, started, clock::now(), retry_after};
@@ -108,16 +108,16 @@ std::optional<duration> client::impl::repeat_after(detail::call_kind kind, bool 
     return d;
 }
 
-void client::impl::count_call(endpoint_id e, const error_code& ec) { count_into(calls[static_cast<std::size_t>(e)], ec); }
+void detail::client_impl::count_call(endpoint_id e, const error_code& ec) { count_into(calls[static_cast<std::size_t>(e)], ec); }
 
-void client::impl::count_call(std::string_view name, const error_code& ec) {
+void detail::client_impl::count_call(std::string_view name, const error_code& ec) {
     auto it = other_calls.find(name);
     if (it == other_calls.end())
         it = other_calls.emplace(std::string(name), endpoint_stats{}).first;
     count_into(it->second, ec);
 }
 
-detail::http_request client::impl::request_for(endpoint_id e, std::string_view target) {
+detail::http_request detail::client_impl::request_for(endpoint_id e, std::string_view target) {
     auto& row = detail::row(e);
     detail::http_request req;
     req.method = row.method;
@@ -127,25 +127,25 @@ detail::http_request client::impl::request_for(endpoint_id e, std::string_view t
     return req;
 }
 
-std::string client::impl::body_for(endpoint_id e, json::object body) const {
+std::string detail::client_impl::body_for(endpoint_id e, json::object body) const {
     if (auto member = detail::body_key_member(detail::row(e)); !member.empty())
         body[member] = opts.api_key;
     return json::serialize(body);
 }
 
-asio::awaitable<detail::reply> client::impl::call(endpoint_id e, detail::http_request req, duration timeout,
+asio::awaitable<detail::reply> detail::client_impl::call(endpoint_id e, detail::http_request req, duration timeout,
                                                   bool (*state_code)(const error_code&)) {
     return call_counted(detail::row(e).name, calls[static_cast<std::size_t>(e)], std::move(req), timeout, state_code);
 }
 
-asio::awaitable<detail::reply> client::impl::call(std::string_view name, detail::http_request req) {
+asio::awaitable<detail::reply> detail::client_impl::call(std::string_view name, detail::http_request req) {
     auto it = other_calls.find(name);
     if (it == other_calls.end())
         it = other_calls.emplace(std::string(name), endpoint_stats{}).first;
     return call_counted(it->first, it->second, std::move(req), duration::zero(), nullptr);
 }
 
-asio::awaitable<detail::reply> client::impl::call_counted(std::string_view name, endpoint_stats& stats,
+asio::awaitable<detail::reply> detail::client_impl::call_counted(std::string_view name, endpoint_stats& stats,
                                                           detail::http_request req, duration timeout,
                                                           bool (*state_code)(const error_code&)) {
     auto self = shared_from_this();
@@ -186,7 +186,7 @@ asio::awaitable<detail::reply> client::impl::call_counted(std::string_view name,
     }
 }
 
-asio::awaitable<detail::outcome> client::impl::submit_once(const detail::http_request& req, endpoint_id which) {
+asio::awaitable<detail::outcome> detail::client_impl::submit_once(const detail::http_request& req, endpoint_id which) {
     detail::outcome r;
     r.t.diag.endpoint = endpoint_text(detail::row(which), req.target);
     if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
@@ -240,14 +240,14 @@ void reject_failed_at_once(detail::outcome& r, std::string endpoint) {
 }
 } // namespace
 
-asio::awaitable<detail::outcome> client::impl::submit(endpoint_id which, std::string target, std::string body) {
+asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, std::string target, std::string body) {
     auto self = shared_from_this();
     auto req = request_for(which, target);
     req.body = std::move(body);
 
     // A gate slot held by this submission; given back unless the task takes it.
     struct slot_guard {
-        client::impl* owner;
+        detail::client_impl* owner;
         bool held = false;
         void release() {
             if (std::exchange(held, false))
@@ -305,7 +305,7 @@ asio::awaitable<detail::outcome> client::impl::submit(endpoint_id which, std::st
     }
 }
 
-asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, time_point deadline) {
+asio::awaitable<detail::outcome> detail::client_impl::query_once(std::string_view id, time_point deadline) {
     detail::outcome r;
     if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
         r.ec = ec;
@@ -338,7 +338,7 @@ asio::awaitable<detail::outcome> client::impl::query_once(std::string_view id, t
     co_return r;
 }
 
-asio::awaitable<detail::outcome> client::impl::do_query(std::string id) {
+asio::awaitable<detail::outcome> detail::client_impl::do_query(std::string id) {
     auto self = shared_from_this();
     auto started = clock::now();
     for (unsigned attempt = 1;; ++attempt) {
@@ -353,7 +353,7 @@ asio::awaitable<detail::outcome> client::impl::do_query(std::string id) {
     }
 }
 
-asio::awaitable<detail::outcome> client::impl::do_cancel(std::string id) {
+asio::awaitable<detail::outcome> detail::client_impl::do_cancel(std::string id) {
     auto req = request_for(endpoint_id::cancel);  // idempotent: cancelling twice is harmless
     req.body = body_for(endpoint_id::cancel, json::object{{"taskId", id}});
     auto r = co_await call(endpoint_id::cancel, std::move(req));

@@ -31,8 +31,10 @@
 
 namespace runninghub {
 
-struct client::impl : std::enable_shared_from_this<client::impl> {
-    impl(boost::asio::any_io_executor ex, client_options o);
+namespace detail {
+
+struct client_impl : std::enable_shared_from_this<client_impl> {
+    client_impl(boost::asio::any_io_executor ex, client_options o);
 
     /// A JSON call of endpoint `e` (either envelope), repeated per the row's
     /// call kind. `state_code` marks service codes that describe a state
@@ -91,8 +93,6 @@ struct client::impl : std::enable_shared_from_this<client::impl> {
     detail::wait_service waits;
 };
 
-namespace detail {
-
 /// An operation's result as (error, value): an outcome's task, or the pair itself.
 inline std::pair<error_code, task> completion_of(outcome&& o) { return {o.ec, std::move(o.t)}; }
 template <class T>
@@ -103,7 +103,7 @@ std::pair<error_code, T> completion_of(std::pair<error_code, T>&& r) { return st
 /// co_spawn completes through the handler's own executor and slot, so the
 /// handler is called directly.
 template <class R, class T>
-void launch(const std::shared_ptr<client::impl>& self, boost::asio::awaitable<R> op, client::handler<T> h) {
+void launch(const std::shared_ptr<detail::client_impl>& self, boost::asio::awaitable<R> op, detail::handler<T> h) {
     namespace asio = boost::asio;
     auto slot = asio::get_associated_cancellation_slot(h);
     auto hex = asio::get_associated_executor(h, self->ex);
@@ -133,7 +133,7 @@ std::pair<error_code, T> failure(error_code ec, std::string endpoint, std::strin
 
 /// Completes h at once (posted) with an argument error.
 template <class T>
-void fail_as(const std::shared_ptr<client::impl>& self, client::handler<T> h, errc e, std::string why) {
+void fail_as(const std::shared_ptr<detail::client_impl>& self, detail::handler<T> h, errc e, std::string why) {
     namespace asio = boost::asio;
     auto hex = asio::get_associated_executor(h, self->ex);
     asio::post(self->ex, asio::bind_executor(hex, [h = std::move(h), r = failure<T>(e, {}, std::move(why))]() mutable {
@@ -144,7 +144,7 @@ void fail_as(const std::shared_ptr<client::impl>& self, client::handler<T> h, er
 /// An id used in a path or body must be 1..64 of [0-9A-Za-z_-]: true when it is;
 /// otherwise h completes with invalid_options naming `what`.
 template <class T>
-bool check_id(const std::shared_ptr<client::impl>& self, client::handler<T>& h, std::string_view what,
+bool check_id(const std::shared_ptr<detail::client_impl>& self, detail::handler<T>& h, std::string_view what,
               std::string_view id) {
     if (valid_id(id))
         return true;

@@ -111,69 +111,108 @@ std::string file_name_of(std::string_view target) {
 using download_return = std::pair<error_code, download_result>;
 constexpr auto download_error = detail::failure<download_result>;
 
-asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self, result_file file, fs::path dest,
-                                             download_sink sink, download_options opts) {
+// A text output: written without a request.
+download_return write_text(const result_file& file, fs::path dest, const download_sink& sink) {
     download_result out;
-    // A text output: no request.
-    if (file.text && file.url.empty()) {
-        out.text = true;
-        out.bytes = file.text->size();
-        md5 h;
-        h.update(file.text->data(), file.text->size());
-        out.md5 = h.hex();
-        if (sink) {
-            if (auto ec = sink(file.text->data(), file.text->size()))
-                co_return download_return{ec, std::move(out)};
-        } else {
-            std::error_code fec;
-            if (fs::is_directory(dest, fec))
-                dest /= "output-" + (file.node_id.empty() ? std::string("text") : file.node_id) + ".txt";
-            std::FILE* f = std::fopen(dest.c_str(), "wb");
-            bool ok = f && std::fwrite(file.text->data(), 1, file.text->size(), f) == file.text->size();
-            if (f && std::fclose(f) != 0)
-                ok = false;
-            if (!ok)
-                co_return download_error(errc::file_error, "", "cannot write \"" + dest.string() + "\": " + io_reason());
-            out.path = dest;
-        }
-        co_return download_return{error_code{}, std::move(out)};
+    out.text = true;
+    out.bytes = file.text->size();
+    md5 h;
+    h.update(file.text->data(), file.text->size());
+    out.md5 = h.hex();
+    if (sink) {
+        auto ec = sink(file.text->data(), file.text->size());
+        return download_return{ec, std::move(out)};
     }
+    std::error_code fec;
+    if (fs::is_directory(dest, fec))
+        dest /= "output-" + (file.node_id.empty() ? std::string("text") : file.node_id) + ".txt";
+    std::FILE* f = std::fopen(dest.c_str(), "wb");
+    bool ok = f && std::fwrite(file.text->data(), 1, file.text->size(), f) == file.text->size();
+    if (f && std::fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        return download_error(errc::file_error, "", "cannot write \"" + dest.string() + "\": " + io_reason());
+    out.path = dest;
+    return download_return{error_code{}, std::move(out)};
+}
+
+// Where the bytes go: the user's sink, or "<dest>.part" (continued when an
+// earlier call left one: what is there is hashed first). Empty: ready.
+std::string open_destination(download_state& st, fs::path& dest, fs::path& part, std::string_view target) {
+    std::error_code fec;
+    if (fs::is_directory(dest, fec))
+        dest /= file_name_of(target);
+    part = dest;
+    part += ".part";
+    if (st.opts->resume_part && fs::exists(part, fec)) {
+        st.file = std::fopen(part.c_str(), "r+b");
+        if (st.file) {
+            std::unique_ptr<char[]> buf(new char[64 * 1024]);
+            std::size_t n;
+            while ((n = std::fread(buf.get(), 1, 64 * 1024, st.file)) > 0) {
+                st.hash.update(buf.get(), n);
+                st.at.offset += n;
+            }
+            std::fseek(st.file, 0, SEEK_END);
+        }
+    }
+    if (!st.file)
+        st.file = std::fopen(part.c_str(), "wb");
+    if (!st.file)
+        return "cannot write \"" + part.string() + "\": " + io_reason();
+    return {};
+}
+
+// The transfer is complete: check the MD5 when the server gave one, then the
+// .part becomes the file (a corrupt .part is removed, never resumed).
+download_return verify_and_keep(download_state& st, download_result out, const fs::path& part, const fs::path& dest,
+                                const std::string& endpoint) {
+    out.md5 = st.hash.hex();
+    std::string expected =
+        !st.at.content_md5.empty() ? md5::base64_to_hex(st.at.content_md5) : detail::etag_md5(st.at.etag);
+    if (!expected.empty()) {
+        if (expected != out.md5) {
+            out.diag.server_message = "MD5 " + out.md5 + ", the server says " + expected;
+            if (st.file) {
+                std::fclose(std::exchange(st.file, nullptr));
+                std::error_code fec;
+                fs::remove(part, fec);  // a corrupt .part must not be resumed
+            }
+            return download_return{make_error_code(errc::checksum_mismatch), std::move(out)};
+        }
+        out.checksum_verified = true;
+    }
+    if (st.file) {
+        if (std::fclose(std::exchange(st.file, nullptr)) != 0)
+            return download_error(errc::file_error, endpoint, "cannot write \"" + part.string() + "\"");
+        std::error_code fec;
+        fs::rename(part, dest, fec);
+        if (fec)
+            return download_error(errc::file_error, endpoint,
+                                  "cannot rename \"" + part.string() + "\": " + fec.message());
+        out.path = dest;
+    }
+    return download_return{error_code{}, std::move(out)};
+}
+
+asio::awaitable<download_return> do_download(std::shared_ptr<detail::client_impl> self, result_file file, fs::path dest,
+                                             download_sink sink, download_options opts) {
+    if (file.text && file.url.empty())
+        co_return write_text(file, std::move(dest), sink);
     detail::origin where;
     std::string target, why;
     if (detail::parse_url(file.url, where, target, &why))
         co_return download_error(errc::invalid_options, "", "result " + why);
     std::string endpoint = "GET " + where.key();
 
+    download_result out;
     download_state st;
     st.opts = &opts;
     fs::path part;
-    if (sink) {
+    if (sink)
         st.user = std::move(sink);
-    } else {
-        std::error_code fec;
-        if (fs::is_directory(dest, fec))
-            dest /= file_name_of(target);
-        part = dest;
-        part += ".part";
-        if (opts.resume_part && fs::exists(part, fec)) {
-            // Continue an earlier transfer: hash what is there first.
-            st.file = std::fopen(part.c_str(), "r+b");
-            if (st.file) {
-                std::unique_ptr<char[]> buf(new char[64 * 1024]);
-                std::size_t n;
-                while ((n = std::fread(buf.get(), 1, 64 * 1024, st.file)) > 0) {
-                    st.hash.update(buf.get(), n);
-                    st.at.offset += n;
-                }
-                std::fseek(st.file, 0, SEEK_END);
-            }
-        }
-        if (!st.file)
-            st.file = std::fopen(part.c_str(), "wb");
-        if (!st.file)
-            co_return download_error(errc::file_error, endpoint,
-                                     "cannot write \"" + part.string() + "\": " + io_reason());
-    }
+    else if (auto problem = open_destination(st, dest, part, target); !problem.empty())
+        co_return download_error(errc::file_error, endpoint, std::move(problem));
 
     auto started = clock::now();
     auto deadline = started + std::min<duration>(opts.timeout, self->opts.timeout.transfer);
@@ -188,7 +227,7 @@ asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self,
         headers = detail::range_headers(st.at);
         if (st.at.offset > 0 && attempt > 1)
             ++out.resumes;
-        auto req = client::impl::request_for(detail::endpoint_id::result_file, target);  // a storage host: no key
+        auto req = detail::client_impl::request_for(detail::endpoint_id::result_file, target);  // a storage host: no key
         req.headers = headers;
         req.sink = &st;
         res = co_await self->http.request(where, req, deadline);
@@ -234,32 +273,7 @@ asio::awaitable<download_return> do_download(std::shared_ptr<client::impl> self,
             std::fflush(st.file);  // keep the .part for a later resume
         co_return download_return{ec, std::move(out)};
     }
-    out.md5 = st.hash.hex();
-    std::string expected =
-        !st.at.content_md5.empty() ? md5::base64_to_hex(st.at.content_md5) : detail::etag_md5(st.at.etag);
-    if (!expected.empty()) {
-        if (expected != out.md5) {
-            out.diag.server_message = "MD5 " + out.md5 + ", the server says " + expected;
-            if (st.file) {
-                std::fclose(std::exchange(st.file, nullptr));
-                std::error_code fec;
-                fs::remove(part, fec);  // a corrupt .part must not be resumed
-            }
-            co_return download_return{make_error_code(errc::checksum_mismatch), std::move(out)};
-        }
-        out.checksum_verified = true;
-    }
-    if (st.file) {
-        if (std::fclose(std::exchange(st.file, nullptr)) != 0)
-            co_return download_error(errc::file_error, endpoint, "cannot write \"" + part.string() + "\"");
-        std::error_code fec;
-        fs::rename(part, dest, fec);
-        if (fec)
-            co_return download_error(errc::file_error, endpoint,
-                                     "cannot rename \"" + part.string() + "\": " + fec.message());
-        out.path = dest;
-    }
-    co_return download_return{error_code{}, std::move(out)};
+    co_return verify_and_keep(st, std::move(out), part, dest, endpoint);
 }
 
 } // namespace

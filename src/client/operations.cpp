@@ -38,10 +38,10 @@ using detail::endpoint_id;
 // A call of row `e` whose data is decoded into T (which carries `diag`).
 // `target` (the path plus a query) outlives the call: it is in the frame.
 template <class T>
-asio::awaitable<std::pair<error_code, T>> typed_call(std::shared_ptr<client::impl> self, endpoint_id e,
+asio::awaitable<std::pair<error_code, T>> typed_call(std::shared_ptr<detail::client_impl> self, endpoint_id e,
                                                      json::object body, error_code (*decode)(const json::value&, T&),
                                                      std::string target = {}) {
-    auto req = client::impl::request_for(e, target);
+    auto req = detail::client_impl::request_for(e, target);
     if (req.method != detail::http_method::get)
         req.body = self->body_for(e, std::move(body));
     auto r = co_await self->call(e, std::move(req));
@@ -82,7 +82,7 @@ void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::s
             return ec == errc::apikey_task_is_running || ec == errc::apikey_task_is_queued ||
                    ec == errc::apikey_task_status_error;
         };
-        auto req = client::impl::request_for(which);
+        auto req = detail::client_impl::request_for(which);
         req.body = self->body_for(which, json::object{{"taskId", id}});
         auto r = co_await self->call(which, std::move(req), duration::zero(), outputs ? +pending_or_failed : nullptr);
         task t;
@@ -149,7 +149,7 @@ void client::start_retry_webhook(std::shared_ptr<impl> self, std::string webhook
     auto op = [](std::shared_ptr<impl> self, std::string id,
                  std::string url) -> asio::awaitable<std::pair<error_code, acknowledgement>> {
         auto which = endpoint_id::retry_webhook;
-        auto req = client::impl::request_for(which);
+        auto req = detail::client_impl::request_for(which);
         req.body = self->body_for(which, json::object{{"webhookId", id}, {"webhookUrl", url}});
         auto r = co_await self->call(which, std::move(req));
         co_return std::pair{r.ec, acknowledgement{std::move(r.diag)}};

@@ -143,7 +143,7 @@ constexpr auto upload_error = detail::failure<uploaded_file>;
 
 namespace {
 
-asio::awaitable<upload_result> put_lora(std::shared_ptr<client::impl> self, upload_source& src, uploaded_file out,
+asio::awaitable<upload_result> put_lora(std::shared_ptr<detail::client_impl> self, upload_source& src, uploaded_file out,
                                         std::string url) {
     detail::origin where;
     std::string target, why;
@@ -151,7 +151,7 @@ asio::awaitable<upload_result> put_lora(std::shared_ptr<client::impl> self, uplo
         co_return upload_error(errc::protocol_error, std::string(detail::row(detail::endpoint_id::lora_upload_url).name),
                                "upload " + why);
     // A presigned storage URL: row lora_put carries no key (key_place::none).
-    auto req = client::impl::request_for(detail::endpoint_id::lora_put, target);
+    auto req = detail::client_impl::request_for(detail::endpoint_id::lora_put, target);
     req.content_type = "application/octet-stream";
     req.source = &src;
     auto started = clock::now();
@@ -176,9 +176,9 @@ asio::awaitable<upload_result> put_lora(std::shared_ptr<client::impl> self, uplo
     }
 }
 
-asio::awaitable<upload_result> do_upload(std::shared_ptr<client::impl> self, client::upload_kind kind, upload_file file,
+asio::awaitable<upload_result> do_upload(std::shared_ptr<detail::client_impl> self, detail::upload_kind kind, upload_file file,
                                          std::string arg) {
-    using kind_t = client::upload_kind;
+    using kind_t = detail::upload_kind;
     using detail::endpoint_id;
     auto which = kind == kind_t::v2 ? endpoint_id::upload
                  : kind == kind_t::legacy ? endpoint_id::legacy_upload : endpoint_id::lora_upload_url;
@@ -198,7 +198,7 @@ asio::awaitable<upload_result> do_upload(std::shared_ptr<client::impl> self, cli
         uploaded_file out;
         if (auto ec = src.hash_all(out.md5))
             co_return upload_error(errc::file_error, endpoint, "reading \"" + shown + "\" failed");
-        auto req = client::impl::request_for(which);
+        auto req = detail::client_impl::request_for(which);
         req.body = self->body_for(which, json::object{{"loraName", arg}, {"md5Hex", out.md5}});
         auto r = co_await self->call(which, std::move(req));
         auto* o = r.data.if_object();
@@ -227,7 +227,7 @@ asio::awaitable<upload_result> do_upload(std::shared_ptr<client::impl> self, cli
     std::string tail = "\r\n--" + boundary + "--\r\n";
     std::string content_type = "multipart/form-data; boundary=" + boundary;
 
-    auto req = client::impl::request_for(which);  // `read`: the same bytes land under the same name
+    auto req = detail::client_impl::request_for(which);  // `read`: the same bytes land under the same name
     req.body = std::move(head);
     req.content_type = content_type;
     req.source = &src;

@@ -13,8 +13,8 @@ namespace runninghub::detail {
 /// cancellation of its query in flight. A compact record, not a coroutine.
 struct wait_service::record : wait_entry {
     // any_completion_handler must be constructed, never assigned, on Boost 1.81.
-    record(std::string task_id, client::task_handler h) : wait_entry(std::move(task_id)), handler(std::move(h)) {}
-    client::task_handler handler;
+    record(std::string task_id, detail::handler<task> h) : wait_entry(std::move(task_id)), handler(std::move(h)) {}
+    detail::handler<task> handler;
     asio::cancellation_signal query_cancel;
     std::atomic<std::uint32_t> cancel_posts{0};  // cancellations posted, not yet handled (any thread)
 };
@@ -27,7 +27,7 @@ struct wait_service::cancel_fn {
 
 namespace {
 /// Hands (ec, t) to h through its associated executor, never inline.
-void deliver(const asio::any_io_executor& ex, client::task_handler h, error_code ec, task t) {
+void deliver(const asio::any_io_executor& ex, detail::handler<task> h, error_code ec, task t) {
     auto hex = asio::get_associated_executor(h, ex);
     asio::post(ex, asio::bind_executor(hex, [h = std::move(h), ec, t = std::move(t)]() mutable {
                    std::move(h)(ec, std::move(t));
@@ -49,7 +49,7 @@ wait_service::wait_service(asio::any_io_executor ex, const client_options& opts,
 
 wait_service::~wait_service() { shutdown(); }
 
-void wait_service::add(std::string id, wait_options opts, client::task_handler h) {
+void wait_service::add(std::string id, wait_options opts, detail::handler<task> h) {
     if (shut_) {
         task t;
         t.id = std::move(id);

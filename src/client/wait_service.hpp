@@ -34,7 +34,7 @@ public:
 
     /// Completes `h` when the task ends, the wait times out or is cancelled
     /// (terminal cancellation through h's slot), or the service shuts down.
-    void add(std::string id, wait_options opts, client::task_handler h);
+    void add(std::string id, wait_options opts, detail::handler<task> h);
     void shutdown();
     void set_safety_interval(duration safety) noexcept { queue_.set_safety_interval(safety); }
     /// A TASK_END event for `id`: its waits query at once.

@@ -423,6 +423,36 @@ BOOST_AUTO_TEST_CASE(callbacks_futures_deferred_and_tuples) {
     runner.join();
 }
 
+BOOST_AUTO_TEST_CASE(the_default_token_throws_the_diagnostics) {
+    harness h;
+    auto& [emu, io, c] = h;
+    run_test(io, [&]() -> asio::awaitable<void> {
+        // 1004 from the service: code, server code and endpoint reach the catch.
+        try {
+            co_await c.query("1800000000000000001");
+            BOOST_FAIL("a query of an unknown task succeeded");
+        } catch (const rh::error& e) {
+            BOOST_TEST(e.code().value() == 1004, e.code().message());
+            BOOST_TEST(e.diag().endpoint == "POST /openapi/v2/query");
+            BOOST_TEST(e.diag().server_code == "1004");
+            BOOST_TEST(std::string(e.what()).find("Task not found") != std::string::npos, e.what());
+        }
+        // An argument error names the problem too; the value path still works.
+        try {
+            co_await c.wait("bad id!");
+            BOOST_FAIL("a bad id was accepted");
+        } catch (const rh::error& e) {
+            BOOST_TEST((e.code() == rh::errc::invalid_options));
+            BOOST_TEST(e.diag().server_message.find("task id") != std::string::npos, e.diag().server_message);
+        }
+        rh::ai_app app(app_id);
+        auto t = co_await c.run(app, some_inputs());
+        BOOST_TEST(!t.id.empty());
+        auto s = co_await c.account();
+        BOOST_TEST(!s.remain_coins.empty());
+    });
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(cancellation)

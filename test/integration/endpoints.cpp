@@ -237,6 +237,33 @@ BOOST_AUTO_TEST_CASE(account_status_counts) {
     });
 }
 
+BOOST_AUTO_TEST_CASE(queue_status_is_typed) {
+    auto eo = fast_emulator(2s);
+    eo.concurrency_limit = 7;
+    harness h(eo);
+    run_test(h.io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        for (int i = 0; i < 2; ++i) {
+            auto [ec, t] = co_await h.c.run(app, some_inputs(), {}, tuple_token);
+            BOOST_TEST_REQUIRE(!ec);
+        }
+        auto [ec, q] = co_await h.c.queue_status(tuple_token);
+        BOOST_TEST_REQUIRE(!ec, q.diag.to_string());
+        BOOST_TEST(q.key_type == "SHARED");
+        BOOST_TEST(q.concurrent_limit == 7u);
+        BOOST_TEST(q.running == 2u);
+        BOOST_TEST(q.total == 2u);
+        BOOST_TEST(h.c.stats().endpoints.at("GET /openapi/v2/queue/status").ok == 1u);
+        // Without a valid key: the service's code, typed as an error.
+        auto opts = h.c.options();
+        opts.api_key = "not-a-key-of-this-emulator";
+        rh::client stranger(h.io.get_executor(), opts);
+        auto [bad, none] = co_await stranger.queue_status(tuple_token);
+        BOOST_TEST((bad == rh::errc::invalid_api_key), bad.message());
+        BOOST_TEST(none.diag.endpoint == "GET /openapi/v2/queue/status");
+    });
+}
+
 BOOST_AUTO_TEST_CASE(webhook_detail_and_retry) {
     harness h(fast_emulator());
     rh::webhook_options wo;

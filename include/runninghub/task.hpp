@@ -1,0 +1,106 @@
+#pragma once
+// What a task is: its target (AI app or workflow), node inputs, run options,
+// status and results. IDs are strings end to end.
+
+#include <runninghub/error.hpp>
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace runninghub {
+
+enum class task_status { unknown, create, queued, running, success, failed, cancel };
+
+std::string_view to_string(task_status s) noexcept;
+task_status parse_task_status(std::string_view s) noexcept;
+constexpr bool is_terminal(task_status s) noexcept {
+    return s == task_status::success || s == task_status::failed || s == task_status::cancel;
+}
+
+// The argument types below have constructors on purpose: g++ 12 miscompiles
+// aggregate temporaries holding a short std::string inside a co_await
+// expression (`co_await c.run(ai_app{"1"}, …)` frees a stack address).
+// Non-aggregates are not affected.
+
+/// An AI app ("webapp") by its id, e.g. ai_app{"1877265245566922753"}.
+struct ai_app {
+    explicit ai_app(std::string app_id) : id(std::move(app_id)) {}
+    std::string id;
+};
+
+/// A ComfyUI workflow by its id.
+struct workflow {
+    explicit workflow(std::string workflow_id) : id(std::move(workflow_id)) {}
+    std::string id;
+};
+
+/// One override of a node field; `field_value` keeps its JSON type.
+struct node_input {
+    node_input(std::string node, std::string field, boost::json::value value, std::string desc = {})
+        : node_id(std::move(node)), field_name(std::move(field)), field_value(std::move(value)),
+          description(std::move(desc)) {}
+    std::string node_id;
+    std::string field_name;
+    boost::json::value field_value;
+    std::string description;
+};
+
+/// Options of a submit (`run`). Set the members you need on a named object.
+struct run_options {
+    run_options() = default;
+    std::string instance_type;               // "default" (24G) or "plus" (48G); empty: not sent
+    std::optional<bool> use_personal_queue;  // exclusive keys only
+    std::string webhook_url;                 // empty: not sent
+    std::string workflow_json;               // workflow only: full API-format JSON, sent as a string
+    std::optional<bool> add_metadata;        // workflow only
+};
+
+/// One output of a task: a file URL or, for text outputs, the text itself.
+struct result_file {
+    std::string url;
+    std::string output_type;  // a file extension: png, mp4, txt …
+    std::string node_id;
+    std::optional<std::string> text;
+};
+
+/// Billing facts, kept as the service's decimal strings.
+struct task_usage {
+    std::optional<std::string> consume_money;
+    std::optional<std::string> consume_coins;
+    std::optional<std::string> task_cost_time;  // seconds
+    std::optional<std::string> third_party_consume_money;
+};
+
+/// The flat v2 task object (run, query, model calls).
+struct task {
+    std::string id;
+    task_status status = task_status::unknown;
+    std::string status_text;          // as sent, for statuses this client does not know
+    std::string error_code;           // the service's string; empty: no error
+    std::string error_message;
+    boost::json::value failed_reason; // object, string or null, as sent
+    std::vector<result_file> results;
+    std::string client_id;
+    std::string prompt_tips;          // a JSON string, as sent (see parse_prompt_tips)
+    std::string net_wss_url;          // legacy create: ComfyUI progress websocket (often null)
+    task_usage usage;
+    diagnostics diag;                 // filled when the operation failed
+};
+
+/// A submit's `promptTips`, parsed (the service sends it as a JSON string).
+struct prompt_tips {
+    bool result = true;
+    boost::json::value error;                   // null when none
+    std::vector<std::string> outputs_to_execute;
+    boost::json::value node_errors;             // an object keyed by node id; empty when valid
+    bool has_node_errors() const noexcept;
+};
+/// nullopt when `text` is empty or not a JSON object.
+std::optional<prompt_tips> parse_prompt_tips(std::string_view text);
+
+} // namespace runninghub
