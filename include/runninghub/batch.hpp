@@ -15,9 +15,10 @@
 //   waited for ("taken over"), an ended one is reported from the journal, one
 //   in doubt (a submit went out, no answer recorded) is reported in doubt.
 // - Cancellation: terminal only (the handler's cancellation slot). No job is
-//   taken any more; the submits, waits and downloads in progress are cancelled
-//   and their jobs reported (a cancelled submit is in doubt: the task may
-//   exist; a journal keeps it so). Then the run completes with operation_aborted.
+//   taken any more (those not taken are neither run nor reported); the submits,
+//   waits and downloads in progress are cancelled and their jobs reported (a
+//   cancelled submit is in doubt: the task may exist; a journal keeps it so).
+//   Then the run completes with operation_aborted and the counts so far.
 // - Executor and threads: everything, the callbacks included, runs on the
 //   client's executor (its strand). The callbacks must not block for long and
 //   must not throw (an exception escapes from io_context::run). The journal's
@@ -119,7 +120,8 @@ struct batch_options {
     /// Optional, owned by the caller, at least as large as the batch; one run at a time.
     batch_journal* journal = nullptr;
     /// Non-empty: each result file goes to "<task id>-<node id>.<output type>" here
-    /// (created by the runner's constructor).
+    /// (created by the runner's constructor; characters other than [A-Za-z0-9_-]
+    /// in those parts become '_', so the service's strings never name another directory).
     std::filesystem::path download_dir;
     /// Called as each job ends, in the order they end.
     std::function<void(const batch_result&)> on_result;

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include <cctype>
 #include <memory>
 
 namespace asio = boost::asio;
@@ -155,6 +156,15 @@ asio::awaitable<bool> wait_for(state_ptr s, std::size_t i, batch_result& r) {
     co_return !ec;
 }
 
+/// `s` as part of a file name: the service's strings never name another directory.
+std::string file_part(std::string_view s) {
+    std::string out(s);
+    for (auto& ch : out)
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_')
+            ch = '_';
+    return out;
+}
+
 /// Downloads every result file into download_dir; true when all arrived.
 asio::awaitable<bool> fetch(state_ptr s, batch_result& r) {
     r.step = batch_step::download;
@@ -164,7 +174,8 @@ asio::awaitable<bool> fetch(state_ptr s, batch_result& r) {
             co_return false;
         }
         // Named after the task, so that tasks never overwrite each other's files.
-        auto name = r.t.id + "-" + f.node_id + "." + (f.output_type.empty() ? "bin" : f.output_type);
+        auto name = file_part(r.t.id) + "-" + file_part(f.node_id) + "." +
+                    (f.output_type.empty() ? "bin" : file_part(f.output_type));
         auto [ec, d] = co_await s->c.download(f, s->opts.download_dir / name, {}, tuple);
         if (ec) {
             r.ec = ec;
