@@ -8,7 +8,10 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <atomic>
 #include <cstdlib>
+#include <optional>
+#include <thread>
 #include <set>
 #include <unistd.h>
 
@@ -191,6 +194,38 @@ BOOST_AUTO_TEST_CASE(cancellation_stops_taking_jobs_and_completes_aborted) {
     });
     BOOST_TEST(reported == 2u);
     BOOST_TEST(emu.counters().tasks_created == 2u);  // no job taken after the stop
+}
+
+BOOST_AUTO_TEST_CASE(callbacks_are_serialized_when_threads_share_the_io_context) {
+    harness h;
+    auto& [emu, io, c] = h;
+    std::atomic<int> inside{0};
+    std::atomic<bool> overlapped{false};
+    std::size_t results = 0;
+    rh::batch_options o;
+    o.concurrency = 8;
+    o.on_result = [&](const rh::batch_result&) {
+        if (inside++)
+            overlapped = true;
+        ++results;
+        std::this_thread::sleep_for(1ms);
+        --inside;
+    };
+    rh::batch_runner runner(c, o);
+    std::optional<rh::batch_summary> summary;
+    asio::co_spawn(io, runner.run(same_jobs(24)), [&](std::exception_ptr ep, rh::batch_summary s) {
+        if (!ep)
+            summary = s;
+    });
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 3; ++i)
+        threads.emplace_back([&] { io.run_for(60s); });
+    for (auto& t : threads)
+        t.join();
+    BOOST_REQUIRE(summary.has_value());
+    BOOST_TEST(summary->succeeded == 24u);
+    BOOST_TEST(results == 24u);
+    BOOST_TEST(!overlapped);  // every callback on the client's strand
 }
 
 BOOST_AUTO_TEST_CASE(a_journal_smaller_than_the_batch_is_refused) {
