@@ -70,3 +70,21 @@ created=$(awk '/^emulator:/ {print $4}' "$dir/emulator2.log")
 [ "$created" -le 30 ] || fail "$created tasks created for a batch of 30: something was submitted twice"
 echo "cli check: crash and resume: $taken tasks taken over, $doubt in doubt, $created created for 30"
 echo "cli check: ok ($ok of 20 batch tasks, every subcommand)"
+# 4. The command line itself: --version, each command's own --help (exit 0), and usage
+#    errors that name the problem and exit 2.
+"$cli" --version | grep -q "^runninghub [0-9]" || fail "--version"
+for c in batch run query wait cancel status outputs download upload account app emulator; do
+    "$cli" $c --help | grep -q "Usage: runninghub $c" || fail "$c --help"
+done
+usage_error() {  # usage_error WORD ARGS...: exit 2, WORD named on stderr
+    local word=$1 rc=0; shift
+    "$cli" "$@" >/dev/null 2>"$dir/usage.txt" || rc=$?
+    [ "$rc" = 2 ] && grep -q -- "$word" "$dir/usage.txt" || fail "runninghub $*: exit $rc, $(head -1 "$dir/usage.txt")"
+}
+usage_error frobnicate frobnicate
+usage_error --bogus account --bogus
+usage_error "not expected: 2" query 1 2
+usage_error TASK_ID wait
+usage_error --count batch --count 0
+usage_error NODE:FIELD=VALUE run --input nonsense
+echo "cli check: usage ok (--version, --help, usage errors)"
