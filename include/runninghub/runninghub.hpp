@@ -2,6 +2,7 @@
 // The whole public API of runninghub-cpp in one include. Each header below is
 // one concept and compiles on its own; include only those you use to build faster.
 
+#include <runninghub/batch.hpp>             // batch_runner: many jobs, bounded concurrency, a journal
 #include <runninghub/client.hpp>            // client: run, query, wait, cancel, uploads, downloads …
 #include <runninghub/error.hpp>             // errc, diagnostics, error
 #include <runninghub/files.hpp>             // upload_file, uploaded_file, download_options, download_result
