@@ -1,6 +1,6 @@
 #include <runninghub/options.hpp>
 
-#include "detail/origin.hpp"
+#include "core/origin.hpp"
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/parse.hpp>
