@@ -66,8 +66,8 @@ public:
         close,  // close `conn` for `cause`, then ask again
     };
     struct acquire_result {
-        acquire_action action;
-        std::optional<Conn> conn;
+        acquire_action action = acquire_action::wait;
+        std::optional<Conn> conn{};
         bool probe = false;
         close_cause cause = close_cause::by_peer;
     };
@@ -108,12 +108,12 @@ public:
     /// wake with `handed` (a connection) or, when that is empty, a slot to open one.
     struct grant {
         Waiter waiter;
-        std::optional<Conn> handed;
+        std::optional<Conn> handed{};
     };
     struct release_result {
-        std::optional<Conn> to_close;
+        std::optional<Conn> to_close{};
         close_cause cause = close_cause::error;
-        std::optional<grant> granted;
+        std::optional<grant> granted{};
     };
 
     /// A lent connection comes back after serving `served` requests: handed to
