@@ -3,17 +3,12 @@
 // timer), connect, TLS set-up (SNI, verification, session resumption), and
 // the peek that finds a kept-alive connection closed while it was idle.
 
-#include "core/log.hpp"
 #include "core/origin.hpp"
 #include "core/pool_state.hpp"
+#include "net/env.hpp"
 
-#include <runninghub/options.hpp>
-#include <runninghub/stats.hpp>
-
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -22,22 +17,6 @@
 #include <vector>
 
 namespace runninghub::detail {
-
-/// What the pools of every origin share (owned by http_client).
-struct net_env {
-    /// Sets up TLS: verification on unless opted out, system store plus the
-    /// options' CA file or PEM, TLS >= 1.2, a client session cache.
-    /// Throws runninghub::error (invalid_options) for an unreadable CA.
-    net_env(boost::asio::any_io_executor ex, const client_options& opts, const logger& log);
-
-    boost::asio::any_io_executor ex;
-    boost::asio::ssl::context tls;
-    pool_options pool_opts;
-    timeouts phase;
-    logger log;
-    std::string bearer;  // "Bearer <key>"
-    pool_stats stats;    // summed over every origin
-};
 
 struct connection {
     connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& ctx) : stream(std::move(ex), ctx) {}

@@ -1,5 +1,7 @@
 #include "net/exchange.hpp"
 
+#include "net/connection.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>

@@ -4,12 +4,14 @@
 // (phase timeouts, protocol_error, eof, connection_reset), so that no Beast
 // code leaves src/net/.
 
-#include "net/connection.hpp"
 #include "net/http.hpp"
 
 #include <string_view>
 
 namespace runninghub::detail {
+
+struct connection;
+struct net_env;
 
 /// Where a request goes and how it is signed.
 struct exchange_target {

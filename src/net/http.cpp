@@ -1,5 +1,6 @@
 #include "net/http.hpp"
 
+#include "net/env.hpp"
 #include "net/exchange.hpp"
 #include "net/pool.hpp"
 

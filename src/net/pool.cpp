@@ -1,5 +1,7 @@
 #include "net/pool.hpp"
 
+#include "net/connection.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -27,14 +29,36 @@ void hand(waiter* w, std::optional<std::unique_ptr<connection>> c) {
 
 } // namespace
 
+lease::lease() noexcept = default;
+lease::~lease() { give_back(on_drop); }
+
+void lease::lend(pool* p, std::unique_ptr<connection> c) {
+    p_ = p;
+    fresh_ = !c;
+    c_ = std::move(c);
+}
+
 void lease::give_back(exchange_end end) {
     if (p_)
         std::exchange(p_, nullptr)->release(*this, end);
 }
 
 pool::pool(origin where, net_env& env)
-    : where_(std::move(where)), host_header_(where_.host_header()), env_(env), connector_(where_, env),
-      state_(env.pool_opts, env.stats) {}
+    : where_(std::move(where)), host_header_(where_.host_header()), env_(env),
+      connector_(std::make_unique<connector>(where_, env)), state_(env.pool_opts, env.stats) {}
+
+pool::~pool() = default;
+
+// Not a coroutine: it hands back the connector's, so opening costs no extra frame.
+asio::awaitable<error_code> pool::open(lease& l, time_point deadline, std::string& detail) {
+    l.c_ = std::make_unique<connection>(env_.ex, env_.tls);
+    return connector_->connect(*l.c_, deadline, detail);
+}
+
+void pool::answered(lease& l) {
+    ++l.c_->requests;
+    connector_->keep_session(*l.c_);
+}
 
 void pool::expire(time_point now) {
     for (auto& c : state_.expire(now))

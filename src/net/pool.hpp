@@ -3,14 +3,19 @@
 // connections through leases, parks waiters on timers, and opens, probes and
 // closes what pool_state decides.
 
+#include "core/origin.hpp"
 #include "core/pool_state.hpp"
-#include "net/connection.hpp"
+
+#include <boost/asio/awaitable.hpp>
 
 #include <memory>
 #include <string>
 
 namespace runninghub::detail {
 
+struct connection;  // net/connection.hpp: the heavy headers stay out of http.cpp
+class connector;
+struct net_env;
 class pool;
 struct waiter;
 
@@ -18,10 +23,10 @@ struct waiter;
 /// destroyed (as `on_drop` says), or earlier with give_back().
 class lease {
 public:
-    lease() = default;
+    lease() noexcept;
     lease(const lease&) = delete;
     lease& operator=(const lease&) = delete;
-    ~lease() { give_back(on_drop); }
+    ~lease();
 
     bool fresh() const noexcept { return fresh_; }  // a slot: the connection is opened for this request
     connection& conn() noexcept { return *c_; }
@@ -31,11 +36,7 @@ public:
 
 private:
     friend class pool;
-    void lend(pool* p, std::unique_ptr<connection> c) {
-        p_ = p;
-        fresh_ = !c;
-        c_ = std::move(c);
-    }
+    void lend(pool* p, std::unique_ptr<connection> c);
 
     pool* p_ = nullptr;
     std::unique_ptr<connection> c_;
@@ -45,6 +46,7 @@ private:
 class pool {
 public:
     pool(origin where, net_env& env);
+    ~pool();
 
     const origin& where() const noexcept { return where_; }
     const std::string& host_header() const noexcept { return host_header_; }
@@ -58,16 +60,10 @@ public:
     boost::asio::awaitable<void> wait(time_point deadline, lease& l, error_code& ec);
 
     /// Opens the connection of a fresh lease.
-    boost::asio::awaitable<error_code> open(lease& l, time_point deadline, std::string& detail) {
-        l.c_ = std::make_unique<connection>(env_.ex, env_.tls);
-        return connector_.connect(*l.c_, deadline, detail);
-    }
+    boost::asio::awaitable<error_code> open(lease& l, time_point deadline, std::string& detail);
 
     /// The lease's connection answered a request.
-    void answered(lease& l) {
-        ++l.c_->requests;
-        connector_.keep_session(*l.c_);
-    }
+    void answered(lease& l);
 
     void shutdown();
     std::size_t open_now() const noexcept { return state_.open(); }
@@ -84,7 +80,7 @@ private:
     origin where_;
     std::string host_header_;
     net_env& env_;
-    connector connector_;
+    std::unique_ptr<connector> connector_;
     state state_;
 };
 
