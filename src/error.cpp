@@ -2,8 +2,6 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/beast/core/error.hpp>
-#include <boost/beast/http/error.hpp>
 
 namespace runninghub {
 namespace {
@@ -152,9 +150,7 @@ bool is_retryable(const error_code& ec) noexcept {
         return ec == boost::asio::ssl::error::stream_truncated;
     return ec == ae::connection_refused || ec == ae::connection_reset || ec == ae::connection_aborted ||
            ec == ae::broken_pipe || ec == ae::eof || ec == ae::timed_out || ec == ae::network_unreachable ||
-           ec == ae::host_unreachable || ec == ae::try_again || ec == ae::host_not_found_try_again ||
-           ec == boost::beast::error::timeout || ec == boost::beast::http::error::end_of_stream ||
-           ec == boost::beast::http::error::partial_message;
+           ec == ae::host_unreachable || ec == ae::try_again || ec == ae::host_not_found_try_again;
 }
 
 std::string diagnostics::to_string() const {

@@ -1,0 +1,192 @@
+#include "net/exchange.hpp"
+
+#include "net/connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <array>
+#include <charconv>
+#include <memory>
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+namespace runninghub::detail {
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t chunk_size = 64 * 1024;
+
+// Beast's read errors as a client names them: a timeout by its phase, the
+// peer's close before or during the answer as the socket error it is, any
+// other parse failure as a malformed response.
+error_code read_error(error_code rec) {
+    if (rec == beast::error::timeout)
+        return make_error_code(errc::read_timeout);
+    if (rec == http::error::end_of_stream)
+        return asio::error::eof;  // closed before the answer began
+    if (rec == http::error::partial_message)
+        return asio::error::connection_reset;  // closed in the middle of it
+    if (rec.category() == make_error_code(http::error::end_of_stream).category())
+        return make_error_code(errc::protocol_error);
+    return rec;
+}
+
+// Into a buffer the connection reuses: no per-request header allocations.
+void write_head(std::string& head, const exchange_target& to, const http_request& req) {
+    head.clear();
+    static constexpr const char* verbs[] = {"GET ", "POST ", "PUT "};
+    head.append(verbs[static_cast<int>(req.method)]).append(to.path_prefix).append(req.target);
+    head.append(" HTTP/1.1\r\nHost: ").append(to.host_header);
+    head.append("\r\nUser-Agent: runninghub-cpp/0.1\r\n");
+    if (req.authorize)
+        head.append("Accept: application/json\r\nAuthorization: ").append(to.bearer).append("\r\n");
+    head.append(req.headers);
+    if (req.method != http_method::get) {
+        std::uint64_t length = req.body.size() + req.tail.size() + (req.source ? req.source->size() : 0);
+        char len[24];
+        auto [end, ec] = std::to_chars(len, len + sizeof len, length);
+        head.append("Content-Type: ").append(req.content_type);
+        head.append("\r\nContent-Length: ").append(len, end).append("\r\n");
+    }
+    head.append("\r\n");
+}
+
+// A response whose 2xx body goes to req.sink chunk by chunk; each chunk
+// read has the read timeout, the whole transfer the request's deadline.
+template <class Stream>
+asio::awaitable<void> read_streamed(Stream& s, connection& c, const net_env& env, const http_request& req,
+                                    time_point deadline, http_response& out, exchange_facts& facts) {
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
+    auto [hec, hn] = co_await http::async_read_header(s, c.buffer, parser, use_tuple);
+    facts.got_response_bytes = parser.got_some();
+    if (hec) {
+        out.ec = read_error(hec);
+        co_return;
+    }
+    auto& res = parser.get();
+    response_head h;
+    h.status = out.status = res.result_int();
+    if (auto n = parser.content_length())
+        h.content_length = *n;
+    auto field = [&](auto name) {
+        auto it = res.find(name);
+        return it == res.end() ? std::string() : std::string(it->value());
+    };
+    h.content_range = field(http::field::content_range);
+    h.content_md5 = field(http::field::content_md5);
+    h.etag = field(http::field::etag);
+    h.content_type = field(http::field::content_type);
+    out.retry_after = field(http::field::retry_after);
+    bool to_sink = out.status / 100 == 2;
+    if (to_sink) {
+        if (auto ec = req.sink->on_head(h)) {
+            out.ec = ec;
+            co_return;
+        }
+    }
+    std::unique_ptr<char[]> chunk(new char[chunk_size]);
+    while (!parser.is_done()) {
+        res.body().data = chunk.get();
+        res.body().size = chunk_size;
+        c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
+        auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_tuple);
+        if (rec == http::error::need_buffer)
+            rec = {};
+        std::size_t n = chunk_size - res.body().size;
+        if (n && to_sink) {
+            if (auto sec = req.sink->on_data(chunk.get(), n)) {
+                out.ec = sec;
+                co_return;
+            }
+            out.body_bytes += n;
+        } else if (n && out.body.size() < env.pool_opts.max_response_body) {
+            out.body.append(chunk.get(), n);
+        }
+        if (rec) {
+            out.ec = read_error(rec);
+            co_return;
+        }
+    }
+    c.tcp().expires_never();
+    facts.keep_alive = res.keep_alive();
+}
+
+template <class Stream>
+asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_target& to, const net_env& env,
+                                  const http_request& req, time_point deadline, http_response& out,
+                                  exchange_facts& facts) {
+    write_head(c.head, to, req);
+    auto write_phase = [&](auto buffers) -> asio::awaitable<bool> {
+        c.tcp().expires_at(phase_expiry(deadline, env.phase.write));
+        auto [wec, wn] = co_await asio::async_write(s, buffers, use_tuple);
+        if (wec)
+            out.ec = wec == beast::error::timeout ? make_error_code(errc::write_timeout) : wec;
+        co_return !wec;
+    };
+    if (!co_await write_phase(std::array<asio::const_buffer, 2>{asio::buffer(c.head), asio::buffer(req.body)}))
+        co_return;
+    if (req.source) {
+        // Streamed in chunks; each write has its own write timeout.
+        std::unique_ptr<char[]> chunk(new char[chunk_size]);
+        for (;;) {
+            error_code rec;
+            std::size_t n = req.source->read(chunk.get(), chunk_size, rec);
+            if (rec) {
+                out.ec = rec;
+                out.detail = "reading the upload failed: " + rec.message();
+                co_return;
+            }
+            if (n == 0)
+                break;
+            if (!co_await write_phase(asio::buffer(chunk.get(), n)))
+                co_return;
+        }
+    }
+    if (!req.tail.empty() && !co_await write_phase(asio::buffer(req.tail)))
+        co_return;
+    out.request_written = true;
+
+    if (req.sink) {
+        co_await read_streamed(s, c, env, req, deadline, out, facts);
+        co_return;
+    }
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(env.pool_opts.max_response_body);
+    c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
+    auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_tuple);
+    facts.got_response_bytes = parser.got_some();
+    if (rec) {
+        out.ec = read_error(rec);
+        co_return;
+    }
+    c.tcp().expires_never();
+    auto& res = parser.get();
+    out.status = res.result_int();
+    facts.keep_alive = res.keep_alive();
+    if (auto it = res.find(http::field::retry_after); it != res.end())
+        out.retry_after = std::string(it->value());
+    out.body = std::move(res.body());
+}
+
+} // namespace
+
+// Not a coroutine: it hands back the stream-typed coroutine itself, so the
+// choice between TLS and plain TCP costs no frame.
+asio::awaitable<void> exchange(connection& c, bool tls, const exchange_target& to, const net_env& env,
+                               const http_request& req, time_point deadline, http_response& out,
+                               exchange_facts& facts) {
+    if (tls)
+        return exchange_on(c.stream, c, to, env, req, deadline, out, facts);
+    return exchange_on(c.tcp(), c, to, env, req, deadline, out, facts);
+}
+
+} // namespace runninghub::detail
