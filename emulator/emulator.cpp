@@ -86,7 +86,8 @@ asio::awaitable<bool> service::answer_whole(detail::server_stream& s) {
     if (after == after_fault::drop)
         co_return false;
     bool keep_alive = req.keep_alive() && after != after_fault::close;
-    if (++s.served >= st.opts.keep_alive_max_requests && st.opts.keep_alive_max_requests)
+    ++s.served;
+    if (st.opts.keep_alive_max_requests && s.served >= st.opts.keep_alive_max_requests)
         keep_alive = false;
     res.keep_alive(keep_alive);
     res.prepare_payload();
