@@ -50,9 +50,11 @@ struct server_options {
     /// The head of each request must arrive within it; request-level owners:
     /// the body with it, and the answer's write.
     duration read_timeout = std::chrono::seconds(10);
-    std::uint32_t header_limit = 8 * 1024;    // bytes of a request's head (request-level: else 431)
-    std::optional<std::uint64_t> body_limit;  // request-level: larger bodies answer 413; none: no limit
-    std::function<void()> on_connection;      // called for each accepted connection
+    // Limits: a request beyond them is answered 431 / 413 (request-level) or
+    // its connection closed (stream-level). No body limit: none is checked.
+    std::uint32_t header_limit = 8 * 1024;  // bytes of a request's head
+    std::optional<std::uint64_t> body_limit;
+    std::function<void()> on_connection;  // called for each accepted connection
 };
 
 class server {
