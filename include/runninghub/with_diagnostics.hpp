@@ -75,7 +75,7 @@ struct async_result<runninghub::with_diagnostics_t<CompletionToken>, void(runnin
                 std::move(init)(runninghub::detail::diagnostics_handler<handler_t, T>{std::move(handler)},
                                 std::move(a)...);
             },
-            token.token, std::forward<Args>(args)...);
+            token.token, std::forward<Args>(args)...);  // async_initiate takes the token as an lvalue on 1.81
     }
 };
 

@@ -110,13 +110,6 @@ std::optional<duration> detail::client_impl::repeat_after(detail::call_kind kind
 
 void detail::client_impl::count_call(endpoint_id e, const error_code& ec) { count_into(calls[static_cast<std::size_t>(e)], ec); }
 
-void detail::client_impl::count_call(std::string_view name, const error_code& ec) {
-    auto it = other_calls.find(name);
-    if (it == other_calls.end())
-        it = other_calls.emplace(std::string(name), endpoint_stats{}).first;
-    count_into(it->second, ec);
-}
-
 detail::http_request detail::client_impl::request_for(endpoint_id e, std::string_view target) {
     auto& row = detail::row(e);
     detail::http_request req;
@@ -395,8 +388,12 @@ client_stats client::stats() const {
     for (std::size_t i = 0; i < impl_->calls.size(); ++i)
         if (auto& e = impl_->calls[i]; e.ok || e.service_error || e.transport_error)
             s.endpoints[std::string(detail::row(static_cast<endpoint_id>(i)).name)] = e;
-    for (auto& [name, e] : impl_->other_calls)
-        s.endpoints[name] = e;
+    for (auto& [name, e] : impl_->other_calls) {  // call_api may reach a table row's path too: add up
+        auto& into = s.endpoints[name];
+        into.ok += e.ok;
+        into.service_error += e.service_error;
+        into.transport_error += e.transport_error;
+    }
     s.waits_completed = impl_->waits.completed();
     return s;
 }

@@ -69,7 +69,6 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
                                          const error_code& ec, unsigned attempt, time_point started,
                                          duration retry_after = duration(-1));
     void count_call(detail::endpoint_id e, const error_code& ec);
-    void count_call(std::string_view name, const error_code& ec);
 
     double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng); }
     void shutdown();

@@ -216,10 +216,11 @@ asio::awaitable<download_return> do_download(std::shared_ptr<detail::client_impl
 
     auto started = clock::now();
     auto deadline = started + std::min<duration>(opts.timeout, self->opts.timeout.transfer);
-    // The query policy's backoff, within this download's attempts and deadline.
+    // The query policy's backoff, within this download's attempts; the loop
+    // keeps the deadline (the last sleep is cut short to it).
     retry_policy policy = self->opts.retry.query;
     policy.max_attempts = opts.max_attempts;
-    policy.max_elapsed = deadline - started;
+    policy.max_elapsed = duration::max();
     std::string headers;
     detail::http_response res;
     error_code ec;
@@ -251,9 +252,11 @@ asio::awaitable<download_return> do_download(std::shared_ptr<detail::client_impl
                 break;
             }
         }
-        auto delay = self->repeat_after(detail::call_kind::read, true, policy, ec, attempt, started, duration(-1));
-        if (!delay && next == detail::after_failure::restart && attempt < policy.max_attempts)
-            delay = duration::zero();  // a restart from zero is not a fault of the transport
+        // core/resume said it may go on; the decider says when (not budgeted:
+        // a resume continues bytes already on their way, within opts.max_attempts).
+        detail::attempt_facts facts{ec, attempt, started, clock::now(), duration(-1), false};
+        auto delay = self->retry.next(policy, facts, self->uniform());
+        self->counters.retries = self->retry.stats();
         if (!delay || clock::now() >= deadline)
             break;
         if (auto sec = co_await self->sleep(std::min<duration>(*delay, deadline - clock::now()))) {

@@ -5,6 +5,8 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 
+#include <cassert>
+
 namespace asio = boost::asio;
 
 namespace runninghub::detail {
@@ -44,7 +46,7 @@ task last_seen(const wait_entry& e) {
 
 wait_service::wait_service(asio::any_io_executor ex, const client_options& opts, task_registry& tasks,
                            query_function query, const logger& log)
-    : ex_(ex), opts_(opts), tasks_(tasks), query_(std::move(query)), log_(log),
+    : ex_(ex), tasks_(tasks), query_(std::move(query)), log_(log),
       queue_(opts.poll, opts.max_concurrent_polls), timer_(ex), rng_(std::random_device{}()) {}
 
 wait_service::~wait_service() { shutdown(); }
@@ -55,6 +57,7 @@ void wait_service::add(std::string id, wait_options opts, detail::handler<task> 
         t.id = std::move(id);
         return deliver(ex_, std::move(h), make_error_code(errc::client_shut_down), std::move(t));
     }
+    assert(!anchor_.expired() && "wait_service::anchor() must be set before waits are added");
     auto* r = new record(std::move(id), std::move(h));
     auto now = clock::now();
     queue_.add(*r, std::move(opts.poll), opts.timeout, tasks_.accepted_at(r->id).value_or(now), now, uniform());
@@ -168,7 +171,8 @@ void wait_service::finish(record* r, error_code ec, task t) {
     --pending_;
     ++completed_;
     maybe_delete(r);
-    arm();
+    if (queue_.empty())
+        arm();  // nothing left: no timer may keep the io_context running
     deliver(ex_, std::move(h), ec, std::move(t));
 }
 

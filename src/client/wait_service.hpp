@@ -56,7 +56,6 @@ private:
     double uniform() { return std::uniform_real_distribution<double>(0.0, 1.0)(rng_); }
 
     boost::asio::any_io_executor ex_;
-    const client_options& opts_;
     task_registry& tasks_;
     query_function query_;
     const logger& log_;

@@ -4,6 +4,7 @@
 // comes back) and under which name it is counted. A new endpoint is a row
 // here, an operation in client/operations.cpp and a route in the emulator.
 
+#include "core/http_method.hpp"
 #include "core/retry.hpp"
 
 #include <cstdint>
@@ -11,8 +12,6 @@
 #include <string_view>
 
 namespace runninghub::detail {
-
-enum class http_method : std::uint8_t { get, post, put };
 
 /// Where the API key goes, besides the Authorization header every request to
 /// the service carries (storage hosts get none of it: `none`).

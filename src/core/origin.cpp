@@ -9,7 +9,8 @@ namespace runninghub::detail {
 
 bool origin::host_is_ip() const {
     unsigned char addr[16];
-    return ::inet_pton(AF_INET, host.c_str(), addr) == 1 || ::inet_pton(AF_INET6, host.c_str(), addr) == 1;
+    std::string bare = host.substr(0, host.find('%'));  // an IPv6 zone ("fe80::1%eth0") is still an address
+    return ::inet_pton(AF_INET, bare.c_str(), addr) == 1 || ::inet_pton(AF_INET6, bare.c_str(), addr) == 1;
 }
 
 std::string origin::host_header() const {

@@ -55,7 +55,7 @@ after_failure after_failed_transfer(const error_code& ec, unsigned status, std::
     if (local || ec == errc::size_mismatch)
         return after_failure::give_up;
     if (ec == errc::http_unexpected_status && status == 416)
-        return offset > 0 ? after_failure::restart : after_failure::give_up;
+        return offset > 0 ? after_failure::restart : after_failure::resume;
     return is_retryable(ec) ? after_failure::resume : after_failure::give_up;
 }
 

@@ -47,7 +47,8 @@ std::string range_headers(const resume_point& at);
 /// What to do after a transfer failed with `ec` (status: the HTTP status, if any).
 enum class after_failure { give_up, resume, restart };
 /// Only transport faults resume; the file's, the sink's (`local`) or a
-/// mismatch are final; a 416 with bytes in hand restarts from zero.
+/// mismatch are final; a 416 with bytes in hand restarts from zero (without:
+/// tried again, as any transient answer).
 after_failure after_failed_transfer(const error_code& ec, unsigned status, std::uint64_t offset, bool local) noexcept;
 
 /// An ETag that is a plain MD5 (object stores such as COS and S3 for

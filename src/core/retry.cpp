@@ -34,7 +34,7 @@ std::optional<duration> retry_decider::next(const retry_policy& p, const attempt
         delay = std::max(delay, std::min(f.retry_after, p.max_retry_after));
     if (f.now + delay - f.started > p.max_elapsed)
         return std::nullopt;
-    if (!budget_.try_spend()) {
+    if (f.budgeted && !budget_.try_spend()) {
         ++counts_.budget_exhausted;
         return std::nullopt;
     }

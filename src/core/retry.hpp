@@ -38,6 +38,7 @@ struct attempt_facts {
     time_point started{};         // when the first try began
     time_point now{};
     duration retry_after{-1};     // the server's Retry-After; negative: none
+    bool budgeted = true;         // spends the client-wide budget (a download's resume does not)
 };
 
 class retry_decider {
@@ -46,7 +47,8 @@ public:
 
     /// The delay before repeating, or nullopt when the attempts, the policy's
     /// overall time or the client's budget are spent. A repeat spends one
-    /// budget token and is counted by cause; a refusal by the budget is counted too.
+    /// budget token (when `budgeted`) and is counted by cause; a refusal by
+    /// the budget is counted too.
     std::optional<duration> next(const retry_policy& p, const attempt_facts& f, double u);
 
     /// may_repeat() and next() together.

@@ -90,9 +90,10 @@ public:
 
     /// The schedule the waits learn from: durations of tasks seen to end.
     const duration_estimate& durations() const noexcept { return durations_; }
-    void learn(duration d) noexcept { durations_.add(d); }
 
     std::size_t inflight() const noexcept { return inflight_.size(); }
+    /// Nothing scheduled (queries may still be in flight).
+    bool empty() const noexcept { return heap_.empty(); }
     /// Every entry still scheduled or in flight (for shutdown).
     std::vector<wait_entry*> entries() const;
 

@@ -2,7 +2,7 @@
 // The HTTP layer: per-origin connection pools and one exchange with deadlines.
 // No Beast types here, so that the client's translation unit stays light.
 
-#include "core/endpoints.hpp"
+#include "core/http_method.hpp"
 #include "core/origin.hpp"
 
 #include <runninghub/options.hpp>

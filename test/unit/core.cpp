@@ -72,6 +72,12 @@ BOOST_AUTO_TEST_CASE(the_retry_decider_honours_attempts_retry_after_time_and_bud
     d.on_success();
     d.on_success();
     BOOST_TEST(d.next(p, f, 0.5).has_value());
+    // A download's resume is not budgeted: it continues bytes already on their way.
+    f.ec = code(errc::read_timeout);
+    f.budgeted = false;
+    BOOST_TEST(d.next(p, f, 0.5).has_value());
+    BOOST_TEST(d.next(p, f, 0.5).has_value());
+    BOOST_TEST(d.tokens() == 0.0);
     // decide() asks may_repeat first: a final answer never spends the budget.
     retry_decider e(10, 0);
     f.ec = code(errc::invalid_api_key);
@@ -135,7 +141,7 @@ BOOST_AUTO_TEST_CASE(only_transport_faults_resume_a_download) {
     BOOST_TEST((after_failed_transfer(reset, 0, 100, true) == give_up));  // the file's or the sink's own error
     BOOST_TEST((after_failed_transfer(code(errc::size_mismatch), 200, 100, false) == give_up));
     BOOST_TEST((after_failed_transfer(code(errc::http_unexpected_status), 416, 100, false) == restart));
-    BOOST_TEST((after_failed_transfer(code(errc::http_unexpected_status), 416, 0, false) == give_up));
+    BOOST_TEST((after_failed_transfer(code(errc::http_unexpected_status), 416, 0, false) == resume));
     BOOST_TEST((after_failed_transfer(code(errc::http_unexpected_status), 404, 100, false) == give_up));
     BOOST_TEST((after_failed_transfer(code(errc::http_server_error), 503, 100, false) == resume));
     BOOST_TEST(etag_md5("\"0123456789ABCDEF0123456789abcdef\"") == "0123456789abcdef0123456789abcdef");
