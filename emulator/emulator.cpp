@@ -3,6 +3,7 @@
 #include <runninghub/emulator.hpp>
 
 #include "cert.hpp"
+#include "io.hpp"
 #include "faults.hpp"
 #include "files.hpp"
 #include "net/server.hpp"
@@ -28,7 +29,6 @@ namespace runninghub {
 namespace emu {
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::uint64_t whole_body_limit = 64u << 20;  // bodies read whole (uploads stream)
 
 } // namespace

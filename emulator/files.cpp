@@ -1,4 +1,5 @@
 #include "files.hpp"
+#include "io.hpp"
 
 #include "md5.hpp"
 #include "multipart.hpp"
@@ -22,7 +23,6 @@ namespace asio = boost::asio;
 namespace runninghub::emu {
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t chunk_size = 64 * 1024;
 using head_request = http::request<http::empty_body>;
 

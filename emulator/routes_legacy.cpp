@@ -92,7 +92,7 @@ bool submit(call& c, submit_kind kind) {
 }
 
 bool create_workflow(call& c) { return submit(c, submit_kind::workflow); }
-bool run_app(call& c) { return submit(c, submit_kind::app); }
+bool run_legacy_app(call& c) { return submit(c, submit_kind::app); }
 bool run_quick_app(call& c) { return submit(c, submit_kind::quick_app); }
 
 emu_task* task_of(call& c) { return c.st.find_task(text_of(c.body->if_contains("taskId")), c.key); }
@@ -239,13 +239,13 @@ bool model_params(call& c) {
                                         json::object{{"id", "2"}, {"name", "Anime"}}});
 }
 
-bool no_such_route(call& c) { return not_found(c.res); }
+bool no_legacy_route(call& c) { return not_found(c.res); }
 
-constexpr route rows[] = {
+constexpr route legacy_rows[] = {
     {http::verb::get, "/api/webapp/apiCallDemo", match::prefix, family::open, api_call_demo},
     {http::verb::post, "/api/fast/creation/model/params", match::exact, family::open, model_params},
     {http::verb::post, "/task/openapi/create", match::exact, family::legacy, create_workflow},
-    {http::verb::post, "/task/openapi/ai-app/run", match::exact, family::legacy, run_app},
+    {http::verb::post, "/task/openapi/ai-app/run", match::exact, family::legacy, run_legacy_app},
     {http::verb::post, "/task/openapi/quick-ai-app/run", match::exact, family::legacy, run_quick_app},
     {http::verb::post, "/task/openapi/status", match::exact, family::legacy, status},
     {http::verb::post, "/task/openapi/outputs", match::exact, family::legacy, outputs},
@@ -256,13 +256,13 @@ constexpr route rows[] = {
     {http::verb::post, "/api/openapi/getLoraUploadUrl", match::exact, family::legacy, lora_upload_url},
     {http::verb::post, "/api/openapi/getJsonApiFormat", match::exact, family::legacy, json_api_format},
     // Any other legacy path: the key is checked, then 404.
-    {http::verb::post, "/task/openapi/", match::prefix, family::legacy, no_such_route},
-    {http::verb::post, "/uc/openapi/", match::prefix, family::legacy, no_such_route},
-    {http::verb::post, "/api/openapi/", match::prefix, family::legacy, no_such_route},
+    {http::verb::post, "/task/openapi/", match::prefix, family::legacy, no_legacy_route},
+    {http::verb::post, "/uc/openapi/", match::prefix, family::legacy, no_legacy_route},
+    {http::verb::post, "/api/openapi/", match::prefix, family::legacy, no_legacy_route},
 };
 
 } // namespace
 
-std::span<const route> legacy_routes() { return rows; }
+std::span<const route> legacy_routes() { return legacy_rows; }
 
 } // namespace runninghub::emu

@@ -45,7 +45,7 @@ bool run_model(call& c) {
 }
 
 // After every other /openapi/v2/ row: the last one takes any model endpoint.
-constexpr route rows[] = {
+constexpr route model_rows[] = {
     {http::verb::post, "/openapi/v2/resource/list", match::exact, family::v2, resource_list},
     {http::verb::post, "/openapi/v2/price-preview/", match::prefix, family::v2, price_preview},
     {http::verb::post, "/openapi/v2/", match::prefix, family::v2, run_model},
@@ -53,6 +53,6 @@ constexpr route rows[] = {
 
 } // namespace
 
-std::span<const route> model_routes() { return rows; }
+std::span<const route> model_routes() { return model_rows; }
 
 } // namespace runninghub::emu

@@ -83,7 +83,7 @@ bool aiapp_list(call& c) {
                                          {"hasNext", static_cast<std::size_t>(page) < pages}});
 }
 
-constexpr route rows[] = {
+constexpr route v2_rows[] = {
     {http::verb::get, "/openapi/v2/queue/status", match::exact, family::open, queue_status},
     {http::verb::get, "/openapi/v2/api-key/list", match::exact, family::open, api_key_list},
     {http::verb::post, "/openapi/v2/run/ai-app/", match::prefix, family::v2, run_app},
@@ -94,6 +94,6 @@ constexpr route rows[] = {
 
 } // namespace
 
-std::span<const route> v2_routes() { return rows; }
+std::span<const route> v2_routes() { return v2_rows; }
 
 } // namespace runninghub::emu

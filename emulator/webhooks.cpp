@@ -1,4 +1,5 @@
 #include "webhooks.hpp"
+#include "io.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -20,8 +21,6 @@ using tcp = asio::ip::tcp;
 
 namespace runninghub::emu {
 namespace {
-
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // The legacy shape: eventData is the outputs envelope, as a JSON string.
 std::string legacy_string_body(const std::string& id, json::object& v2, bool ok) {

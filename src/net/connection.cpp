@@ -1,4 +1,5 @@
 #include "net/connection.hpp"
+#include "net/use_tuple.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl.hpp>
@@ -15,11 +16,6 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
 namespace runninghub::detail {
-namespace {
-
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
-
-} // namespace
 
 net_env::net_env(asio::any_io_executor e, const client_options& opts, const logger& l)
     : ex(std::move(e)), tls(ssl::context::tls_client), pool_opts(opts.pool), phase(opts.timeout), log(l),

@@ -1,4 +1,5 @@
 #include "net/exchange.hpp"
+#include "net/use_tuple.hpp"
 
 #include "net/connection.hpp"
 
@@ -20,7 +21,6 @@ namespace http = beast::http;
 namespace runninghub::detail {
 namespace {
 
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t chunk_size = 64 * 1024;
 
 // Beast's read errors as a client names them: a timeout by its phase, the

@@ -1,4 +1,5 @@
 #include "net/server.hpp"
+#include "net/use_tuple.hpp"
 #include "net/server_stream.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -21,8 +22,6 @@ using tcp = asio::ip::tcp;
 
 namespace runninghub::detail {
 namespace {
-
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 using handler = std::variant<server::request_handler, server::stream_handler>;
 
