@@ -103,9 +103,7 @@ std::optional<duration> detail::client_impl::repeat_after(detail::call_kind kind
                                                    const error_code& ec, unsigned attempt, time_point started,
                                                    duration retry_after) {
     detail::attempt_facts f{ec, attempt, started, clock::now(), retry_after};
-    auto d = retry.decide(kind, written, p, f, uniform());
-    counters.retries = retry.stats();
-    return d;
+    return retry.decide(kind, written, p, f, uniform());
 }
 
 void detail::client_impl::count_call(endpoint_id e, const error_code& ec) { count_into(calls[static_cast<std::size_t>(e)], ec); }
@@ -381,6 +379,7 @@ const client_options& client::options() const noexcept { return impl_->opts; }
 
 client_stats client::stats() const {
     client_stats s = impl_->counters;
+    s.retries = impl_->retry.stats();  // the decider counts repeats by cause
     s.pool = impl_->http.stats();
     s.waits_pending = impl_->waits.pending();
     s.throttle = impl_->gate.stats();

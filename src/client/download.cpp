@@ -256,7 +256,6 @@ asio::awaitable<download_return> do_download(std::shared_ptr<detail::client_impl
         // a resume continues bytes already on their way, within opts.max_attempts).
         detail::attempt_facts facts{ec, attempt, started, clock::now(), duration(-1), false};
         auto delay = self->retry.next(policy, facts, self->uniform());
-        self->counters.retries = self->retry.stats();
         if (!delay || clock::now() >= deadline)
             break;
         if (auto sec = co_await self->sleep(std::min<duration>(*delay, deadline - clock::now()))) {
