@@ -3,6 +3,7 @@
 // file writes are synchronous on the client's executor, one chunk at a time.
 
 #include "client/client_impl.hpp"
+#include "client/file_io.hpp"
 #include "codec/md5.hpp"
 #include "core/resume.hpp"
 
@@ -16,13 +17,8 @@ namespace fs = std::filesystem;
 namespace runninghub {
 namespace {
 
+using detail::io_reason;
 using detail::md5;
-
-std::string io_reason() { return std::strerror(errno); }
-
-} // namespace
-
-namespace {
 
 /// Receives a file's bytes across transfers: the .part file or the user's
 /// sink and the running MD5; where it got and what the server said is a

@@ -3,6 +3,7 @@
 // executor, one chunk at a time.
 
 #include "client/client_impl.hpp"
+#include "client/file_io.hpp"
 #include "codec/md5.hpp"
 
 #include <boost/json.hpp>
@@ -19,9 +20,8 @@ namespace {
 
 constexpr std::uint64_t legacy_upload_limit = 30ull << 20;  // /task/openapi/upload, per file
 
+using detail::io_reason;
 using detail::md5;
-
-std::string io_reason() { return std::strerror(errno); }
 
 /// An upload body: a file read in chunks, or a buffer; hashes what it hands out.
 class upload_source final : public detail::body_source {

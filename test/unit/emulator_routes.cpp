@@ -16,7 +16,7 @@ namespace {
 
 constexpr const char* key = "0123456789abcdef0123456789abcdef";
 
-struct fixture {
+struct routes_fixture {
     boost::asio::io_context io;  // never run: no webhook is delivered here
     emu::state st{runninghub::emulator_options{}};
     emu::webhooks hooks{st, io.get_executor()};
@@ -58,7 +58,7 @@ BOOST_AUTO_TEST_CASE(fields_read_scalars_as_text) {
     BOOST_TEST(emu::text_of(o.if_contains("missing")).empty());
 }
 
-BOOST_FIXTURE_TEST_CASE(family_checks, fixture) {
+BOOST_FIXTURE_TEST_CASE(family_checks, routes_fixture) {
     // v2: the Bearer key first, then a JSON object body.
     BOOST_TEST(ask(http::verb::post, "/openapi/v2/query", "{}").at("errorCode") == "1002");
     BOOST_TEST(ask(http::verb::post, "/openapi/v2/query", "[]", true).at("errorCode") == "1007");
@@ -71,7 +71,7 @@ BOOST_FIXTURE_TEST_CASE(family_checks, fixture) {
     BOOST_TEST(ask(http::verb::get, "/openapi/v2/queue/status", {}, true).at("code") == 0);
 }
 
-BOOST_FIXTURE_TEST_CASE(unknown_routes, fixture) {
+BOOST_FIXTURE_TEST_CASE(unknown_routes, routes_fixture) {
     unsigned status = 0;
     ask(http::verb::get, "/openapi/v2/query", {}, true, nullptr, &status);
     BOOST_TEST(status == 405u);
@@ -87,7 +87,7 @@ BOOST_FIXTURE_TEST_CASE(unknown_routes, fixture) {
     BOOST_TEST(ask(http::verb::post, "/openapi/v2/no-such/model", R"({"prompt":"x"})", true).at("errorCode") == "1001");
 }
 
-BOOST_FIXTURE_TEST_CASE(submits_create_tasks, fixture) {
+BOOST_FIXTURE_TEST_CASE(submits_create_tasks, routes_fixture) {
     bool created = false;
     auto run = ask(http::verb::post, "/openapi/v2/run/ai-app/1877265245566922753",
                    R"({"nodeInfoList":[{"nodeId":"6","fieldName":"text","fieldValue":"a cat"}]})", true, &created);
