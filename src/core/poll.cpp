@@ -18,17 +18,20 @@ duration learned_poll_delay(const poll_policy& p, const duration_estimate& e, du
     if (!p.learn || e.samples < p.learn_after)
         return poll_delay(p, n, u);
     using secs = std::chrono::duration<double>;
+    // The usual end lies in [lo, hi]; even identical tasks are given a spread
+    // of 2.5% (the estimate is of a bracket, and the service varies).
     double t = secs(elapsed).count();
-    double lo = e.mean_s - 2 * e.dev_s, hi = e.mean_s + 3 * e.dev_s;
-    double floor = secs(std::min(p.min_interval, p.interval)).count();  // never sparser than the plain schedule
+    double spread = std::max(e.dev_s, 0.025 * e.mean_s);
+    double lo = e.mean_s - 2 * spread, hi = e.mean_s + 3 * spread;
+    double floor = secs(std::min(p.min_interval, p.interval)).count(), cap = secs(p.cap).count();
     double d;
     if (t < lo)
-        d = lo - t;  // sleep through the usual run time
+        d = std::max(lo - t, floor);  // sleep through the usual run time
     else if (t < hi)
-        d = std::clamp((hi - lo) / 4, floor, std::max(floor, secs(p.interval).count()));  // ~4 polls in the window
+        d = std::clamp((hi - lo) / 4, floor, std::max(floor, cap));  // ~4 polls across the window
     else
-        return poll_delay(p, std::max(n, 1u), u);  // an unusually long task: the plain schedule
-    d = std::max(d, floor) * (1.0 + p.jitter * (2.0 * u - 1.0) / 2);
+        d = std::clamp(t / 10, floor, std::max(floor, cap));  // unusually long: seen within ~10% of its time
+    d *= 1.0 + p.jitter * (2.0 * u - 1.0) / 2;
     return std::chrono::duration_cast<duration>(secs(d));
 }
 

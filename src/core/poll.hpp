@@ -5,6 +5,7 @@
 
 #include <runninghub/options.hpp>
 
+#include <algorithm>
 #include <cstdint>
 
 namespace runninghub::detail {
@@ -13,7 +14,8 @@ namespace runninghub::detail {
 duration poll_delay(const poll_policy& p, unsigned n, double u) noexcept;
 
 /// Task durations seen by a client: mean and mean deviation, smoothed
-/// (like TCP's RTT estimator).
+/// (like TCP's RTT estimator), plain averages over the first samples so that
+/// the first one (its deviation a guess) weighs no more than the others.
 struct duration_estimate {
     double mean_s = 0, dev_s = 0;
     std::uint64_t samples = 0;
@@ -24,9 +26,9 @@ struct duration_estimate {
             dev_s = x / 2;
             return;
         }
-        double err = x - mean_s;
-        mean_s += err / 8;
-        dev_s += ((err < 0 ? -err : err) - dev_s) / 4;
+        double err = x - mean_s, n = static_cast<double>(samples);
+        mean_s += err / std::min(n, 8.0);
+        dev_s += ((err < 0 ? -err : err) - dev_s) / std::min(n, 4.0);
     }
 };
 
