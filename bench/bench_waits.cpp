@@ -19,6 +19,8 @@ namespace rh = runninghub;
 using namespace std::chrono_literals;
 
 namespace {
+double heap_bytes() { return double(mallinfo2().uordblks); }  // live allocations, chunk overhead included
+
 double rss_bytes() {
     std::ifstream f("/proc/self/statm");
     long pages = 0, resident = 0;
@@ -48,7 +50,7 @@ int main(int argc, char** argv) {
     // The signals are the caller's, allocated before the baseline.
     std::vector<asio::cancellation_signal> signals(n);
     malloc_trim(0);
-    double before = rss_bytes();
+    double before = rss_bytes(), heap_before = heap_bytes();
     std::size_t completed = 0;
     for (std::size_t i = 0; i < n; ++i)
         c.wait(id, {}, asio::bind_cancellation_slot(signals[i].slot(), [&](rh::error_code ec, rh::task) {
@@ -56,10 +58,11 @@ int main(int argc, char** argv) {
                        ++completed;
                }));
     io.poll();
-    double after = rss_bytes();
+    double after = rss_bytes(), heap_after = heap_bytes();
     std::cout << "bench_waits: " << n << " pending waits, " << c.stats().waits_pending << " registered\n"
               << "  memory              " << (after - before) / double(n) << " bytes per pending wait ("
-              << (after - before) / 1048576.0 << " MiB in all)\n";
+              << (after - before) / 1048576.0 << " MiB in all)\n"
+              << "  live heap           " << (heap_after - heap_before) / double(n) << " bytes per pending wait\n";
     auto t0 = rh::clock::now();
     for (auto& s : signals)
         s.emit(asio::cancellation_type::terminal);
