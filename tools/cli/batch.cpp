@@ -67,7 +67,8 @@ struct batch_input {
 
 batch_input jobs_of(const args& a, const target& t) {
     batch_input in;
-    boost::json::object id{{"url", t.opts.base_url}};
+    // The embedded emulator's port changes from run to run; its results file still resumes.
+    boost::json::object id{{"url", t.emu ? "embedded emulator" : t.opts.base_url}};
     if (!a.jobs.empty()) {
         auto file = rh::read_jobs_file(a.jobs, {a.app, a.workflow});
         in.jobs = std::move(file.jobs);
