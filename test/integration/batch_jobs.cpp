@@ -124,6 +124,50 @@ BOOST_AUTO_TEST_CASE(a_stop_waits_for_accepted_tasks_and_reports_every_id) {
     BOOST_TEST(emu.counters().tasks_cancelled == 0u);
 }
 
+BOOST_AUTO_TEST_CASE(a_stop_leaves_jobs_waiting_for_room_to_the_next_run) {
+    // Jobs beyond the account's limit wait in the runner, not in the client: a stop
+    // sends none of them, reports none of them, and a resumed run submits them once.
+    auto eo = fast_emulator(500ms);
+    eo.concurrency_limit = 2;
+    harness h(eo, [](rh::client_options& o) { o.throttle.max_in_flight_tasks = 2; });
+    auto& [emu, io, c] = h;
+    temp_dir dir;
+    auto run_once = [&](bool stop_early) {
+        rh::batch_journal journal(dir.path / "journal", "room", 8);
+        rh::batch_options o;
+        o.concurrency = 8;
+        o.journal = &journal;
+        std::size_t reported = 0;
+        o.on_result = [&](const rh::batch_result& r) {
+            ++reported;
+            BOOST_TEST((r.outcome == rh::batch_outcome::succeeded));
+        };
+        rh::batch_runner runner(c, o);
+        asio::cancellation_signal stop;
+        io.restart();
+        rh::batch_summary summary;
+        run_test(io, [&]() -> asio::awaitable<void> {
+            if (stop_early)
+                asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+                    co_await sleep_for(200ms);
+                    stop.emit(asio::cancellation_type::terminal);
+                }, asio::detached);
+            auto r = co_await runner.run(distinct_jobs(8), asio::bind_cancellation_slot(stop.slot(), tuple_token));
+            summary = std::get<1>(r);
+        });
+        BOOST_TEST(reported == summary.ended);
+        return summary;
+    };
+    auto first = run_once(true);
+    BOOST_TEST(first.succeeded == 2u);  // the two under way
+    BOOST_TEST(emu.counters().tasks_created == 2u);
+    BOOST_TEST(emu.counters().rejected_concurrency == 0u);
+    auto second = run_once(false);
+    BOOST_TEST(second.succeeded == 8u);
+    BOOST_TEST(second.taken_over == 2u);
+    BOOST_TEST(emu.counters().tasks_created == 8u);
+}
+
 BOOST_AUTO_TEST_CASE(resume_after_a_stop_downloads_each_file_once) {
     harness h(fast_emulator(400ms));
     auto& [emu, io, c] = h;

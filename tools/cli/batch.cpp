@@ -174,8 +174,12 @@ int batch(const args& given) {
                    });
     io.run();
     report.print(a, t, summary, c.stats());
-    if (signals.count > 0)
+    if (signals.count > 0) {
+        auto left = summary.jobs - summary.ended - summary.skipped;
+        std::cerr << "runninghub batch: interrupted; " << left << " of " << summary.jobs << " jobs not run"
+                  << (a.out.empty() ? "" : ": run the same command again to resume") << "\n";
         return 130;
+    }
     return report.all_succeeded(summary) ? 0 : 1;
 }
 
