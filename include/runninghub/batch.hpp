@@ -17,14 +17,19 @@
 //   ("taken over"), an ended one is queried for its results (and their
 //   missing downloads), one in doubt (a submit went out, no answer recorded)
 //   is reported in doubt.
+// - Room: before its submit a job waits inside the runner until the client's
+//   submit gate has room (client_stats::throttle), so that a stop never finds
+//   submissions queued inside the client.
 // - Cancellation (the handler's cancellation slot, any type) is a graceful
-//   stop: no job is taken any more (those not taken are neither run nor
-//   reported) and submits in progress are cancelled (in doubt: the request may
-//   be out). Then, per batch_options::on_stop, accepted tasks are waited for
-//   (and downloaded) or cancelled at the service; every job with a task id is
-//   reported. A second emission stops at once: waits and downloads are
-//   cancelled and their jobs reported in doubt with their task ids. The run
-//   completes with operation_aborted and the counts.
+//   stop: no job is taken any more; jobs uploading or waiting for room are
+//   dropped (nothing was sent: not reported, a resumed run submits them); a
+//   submit under way finishes (cancelling it after its request went out would
+//   lose a task id). Then, per batch_options::on_stop, accepted tasks are
+//   waited for (and downloaded) or cancelled at the service; every job with a
+//   task id is reported. A second emission stops at once: submits, waits and
+//   downloads are cancelled; their jobs are reported in doubt (with their task
+//   ids when accepted; a job stopped amid its downloads is left to the journal).
+//   The run completes with operation_aborted and the counts.
 // - Executor and threads: everything, the callbacks included, runs on the
 //   client's executor (its strand). The callbacks must not block for long and
 //   must not throw (an exception escapes from io_context::run). The journal's
@@ -168,9 +173,10 @@ enum class batch_stop {
 struct batch_options {
     std::size_t concurrency = 1;  // jobs in progress at once (1 or more)
     wait_options wait;            // each job's wait
-    /// A deadline per job over its submit (the client's queue included) and
-    /// its wait; zero: none. On it a submit in progress is cancelled (in
-    /// doubt), an accepted task cancelled at the service (errc::deadline_exceeded).
+    /// A deadline per job over its wait for room and its wait for the task;
+    /// zero: none. On it a job still waiting for room fails (no task), an
+    /// accepted task is cancelled at the service; errc::deadline_exceeded.
+    /// (The submit itself is bounded by the client's own timeouts.)
     duration job_timeout{};
     batch_stop on_stop = batch_stop::wait_accepted;
     /// Optional, owned by the caller, at least as large as the batch; one run at a time.
