@@ -134,6 +134,7 @@ usage_error TASK_ID wait
 usage_error --count batch --count 0
 usage_error NODE:FIELD=VALUE run --input nonsense
 usage_error "needs --out" batch --jobs "$dir/jobs.jsonl"
+usage_error "--input is for --count" batch --jobs "$dir/jobs.jsonl" --out "$dir/x.out" --input 9:text=x
 echo '{"app":"1","nodeInfoList":{"x":1}}' >"$dir/bad.jsonl"
 usage_error "bad.jsonl line 1: \"nodeInfoList\" must be an array" batch --jobs "$dir/bad.jsonl" --out "$dir/bad.out"
 [ ! -s "$dir/bad.out" ] || fail "a bad jobs file wrote results"

@@ -95,6 +95,8 @@ batch_input jobs_of(const args& a, const target& t) {
 void check_usage(args& a, const target& t) {
     if (!a.jobs.empty() && a.out.empty())
         throw usage_error("--jobs needs --out FILE (the results file)");
+    if (!a.jobs.empty() && !a.inputs.empty())
+        throw usage_error("--input is for --count; a jobs file gives each job its nodeInfoList");
     if (a.jobs.empty() && a.count == 0) {
         if (!t.emu)
             throw usage_error("against the service give --jobs FILE or --count N (tasks are paid for)");
