@@ -5,13 +5,16 @@
 // call returns. Before a submit goes out its index is journalled as
 // "submitting": after a crash, a submit that may have created a task is known
 // ("in doubt") and is never repeated blindly; accepted tasks keep their ids and
-// are waited for instead of submitted again. A torn last line (a crash in the
-// middle of a write) is ignored on replay.
+// are waited for instead of submitted again; each result file downloaded is
+// recorded, so a resumed batch fetches only the missing ones. A torn last line
+// (a crash in the middle of a write) is ignored on replay.
 
 #include <runninghub/error.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +33,7 @@ public:
         state st = state::pending;
         std::string task_id;
         std::string status;
+        std::map<std::size_t, std::uint64_t> downloaded;  // result index -> bytes of the verified file
     };
 
     /// Opens or creates `file` and replays it. `batch` identifies the batch
@@ -55,11 +59,14 @@ public:
     error_code not_created(std::size_t i);
     /// The submit went out and its outcome is unknown (submit_outcome_unknown).
     error_code unknown(std::size_t i);
+    /// Result file `file` of item i's task is downloaded, complete and verified.
+    error_code downloaded(std::size_t i, std::size_t file, std::uint64_t bytes);
 
 private:
     /// Appends the event durably, then moves item i to `to` (with its task id or status).
     error_code append(std::size_t i, std::string_view event, state to, std::string_view key = {},
                       std::string_view value = {});
+    error_code write_line(const std::string& line);
 
     std::filesystem::path file_;
     int fd_ = -1;

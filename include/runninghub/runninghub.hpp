@@ -3,6 +3,7 @@
 // one concept and compiles on its own; include only those you use to build faster.
 
 #include <runninghub/batch.hpp>             // batch_runner: many jobs, bounded concurrency, a journal
+#include <runninghub/batch_files.hpp>       // jobs files and results files (JSON Lines)
 #include <runninghub/client.hpp>            // client: run, query, wait, cancel, uploads, downloads …
 #include <runninghub/error.hpp>             // errc, diagnostics, error
 #include <runninghub/files.hpp>             // upload_file, uploaded_file, download_options, download_result

@@ -69,6 +69,11 @@ batch_journal::batch_journal(std::filesystem::path file, std::string batch, std:
                 it.st = state::ended;
                 if (auto* s = o->if_contains("status"); s && s->is_string())
                     it.status = s->get_string();
+            } else if (event == "downloaded") {
+                auto* f = o->if_contains("file");
+                auto* b = o->if_contains("bytes");
+                if (f && (f->is_int64() || f->is_uint64()) && b && (b->is_int64() || b->is_uint64()))
+                    it.downloaded[f->to_number<std::size_t>()] = b->to_number<std::uint64_t>();
             } else if (event == "not_created") {
                 it.st = state::pending;
             } else {
@@ -99,16 +104,21 @@ batch_journal::~batch_journal() {
         ::close(fd_);
 }
 
+error_code batch_journal::write_line(const std::string& line) {
+    // One write of one line: O_APPEND keeps lines whole between writers; fdatasync makes it durable.
+    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0)
+        return make_error_code(errc::file_error);
+    return {};
+}
+
 error_code batch_journal::append(std::size_t i, std::string_view event, state to, std::string_view key,
                                  std::string_view value) {
     auto& it = items_.at(i);
     json::object o{{"i", i}, {"e", event}};
     if (!key.empty())
         o[key] = value;
-    auto line = json::serialize(o) + "\n";
-    // One write of one line: O_APPEND keeps lines whole between writers; fdatasync makes it durable.
-    if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0)
-        return make_error_code(errc::file_error);
+    if (auto ec = write_line(json::serialize(o) + "\n"))
+        return ec;
     it.st = to;
     if (key == "task")
         it.task_id = value;
@@ -126,5 +136,14 @@ error_code batch_journal::ended(std::size_t i, std::string_view status) {
 }
 error_code batch_journal::not_created(std::size_t i) { return append(i, "not_created", state::pending); }
 error_code batch_journal::unknown(std::size_t i) { return append(i, "unknown", state::in_doubt); }
+
+error_code batch_journal::downloaded(std::size_t i, std::size_t file, std::uint64_t bytes) {
+    auto& it = items_.at(i);
+    auto line = json::serialize(json::object{{"i", i}, {"e", "downloaded"}, {"file", file}, {"bytes", bytes}}) + "\n";
+    if (auto ec = write_line(line))
+        return ec;
+    it.downloaded[file] = bytes;
+    return {};
+}
 
 } // namespace runninghub

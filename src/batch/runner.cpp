@@ -1,26 +1,28 @@
-#include <runninghub/batch.hpp>
+// batch_runner: workers over the jobs, the room at the submit gate, progress,
+// and the stop (graceful first, at once on a second cancellation).
+#include "batch/run_state.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include <cctype>
-#include <memory>
-
-namespace asio = boost::asio;
+#include <cmath>
+#include <cstdlib>
 
 namespace runninghub {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
 
 std::string_view to_string(batch_step s) noexcept {
     switch (s) {
     case batch_step::earlier_run: return "earlier run";
     case batch_step::journal: return "journal";
+    case batch_step::upload: return "upload";
     case batch_step::submit: return "submit";
     case batch_step::wait: return "wait";
     case batch_step::download: return "download";
@@ -39,123 +41,6 @@ batch_jobs batch_jobs::of(std::vector<batch_job> jobs) {
 }
 
 namespace {
-
-constexpr auto tuple = asio::as_tuple(asio::use_awaitable);
-using journal_state = batch_journal::state;
-
-/// One run: its coroutines share it, all on the client's strand.
-struct run_state {
-    run_state(client& cl, batch_options o, batch_jobs j)
-        : c(cl), opts(std::move(o)), jobs(std::move(j)), joined(c.get_executor()), ticker(c.get_executor()) {
-        counts.jobs = jobs.count;
-    }
-    client& c;
-    batch_options opts;
-    batch_jobs jobs;
-    batch_summary counts;
-    time_point start = clock::now();
-    std::size_t next = 0;     // the next job to take
-    std::size_t workers = 0;  // still running
-    bool stopping = false;    // cancelled: take no job, start no step
-    bool finished = false;
-    std::unique_ptr<asio::cancellation_signal[]> signals;  // one per worker
-    asio::steady_timer joined;  // a condition variable: cancelled when the last worker ends
-    asio::steady_timer ticker;
-
-    batch_summary snapshot() const {
-        auto s = counts;
-        s.in_flight = next - counts.ended;
-        if (s.ended < s.jobs)
-            s.elapsed = clock::now() - start;
-        return s;
-    }
-};
-using state_ptr = std::shared_ptr<run_state>;
-
-/// A job the journal knows as ended or in doubt: reported, never submitted again.
-std::optional<batch_result> known_from_journal(const run_state& s, std::size_t i) {
-    if (!s.opts.journal)
-        return std::nullopt;
-    const auto& item = (*s.opts.journal)[i];
-    if (item.st != journal_state::ended && item.st != journal_state::in_doubt)
-        return std::nullopt;
-    batch_result r;
-    r.index = i;
-    r.step = batch_step::earlier_run;
-    r.t.id = item.task_id;
-    if (item.st == journal_state::in_doubt) {
-        r.outcome = batch_outcome::in_doubt;
-        r.ec = make_error_code(errc::submit_outcome_unknown);
-        return r;
-    }
-    r.taken_over = true;
-    r.t.status = parse_task_status(item.status);
-    r.t.status_text = item.status;
-    if (r.t.status == task_status::success) {
-        r.outcome = batch_outcome::succeeded;
-    } else {
-        r.outcome = batch_outcome::failed;
-        r.ec = make_error_code(r.t.status == task_status::cancel ? errc::task_cancelled : errc::task_failed);
-    }
-    return r;
-}
-
-/// A step not started because the run is stopping: the job's task, if any, may still run.
-bool stopped(const run_state& s, batch_result& r, batch_step step) {
-    if (!s.stopping)
-        return false;
-    r.step = step;
-    r.ec = asio::error::operation_aborted;
-    r.outcome = r.t.id.empty() ? batch_outcome::failed : batch_outcome::in_doubt;
-    return true;
-}
-
-/// Journals the submit, then submits job i; true when the service accepted it.
-asio::awaitable<bool> submit(state_ptr s, std::size_t i, batch_result& r) {
-    auto* journal = s->opts.journal;
-    r.step = batch_step::journal;
-    if (journal && (r.ec = journal->submitting(i)))
-        co_return false;  // not sent: certainly not created
-    r.step = batch_step::submit;
-    auto job = s->jobs.job(i);
-    std::tuple<error_code, task> answer;
-    if (auto* wf = std::get_if<workflow>(&job.target))
-        answer = co_await s->c.run(*wf, std::move(job.inputs), std::move(job.options), tuple);
-    else
-        answer = co_await s->c.run(std::get<ai_app>(job.target), std::move(job.inputs), std::move(job.options), tuple);
-    std::tie(r.ec, r.t) = std::move(answer);
-    // A cancelled submit may have gone out: like an unknown outcome, the task may exist.
-    bool maybe_created = r.ec == errc::submit_outcome_unknown || r.ec == asio::error::operation_aborted;
-    if (journal) {
-        auto jec = !r.ec            ? journal->accepted(i, r.t.id)
-                   : maybe_created ? journal->unknown(i)
-                   : (r.ec == errc::task_failed && !r.t.id.empty()) ? journal->ended(i, "FAILED")
-                                                                     : journal->not_created(i);
-        if (jec)
-            r.journal_error = jec;
-    }
-    if (r.ec)
-        r.outcome = maybe_created ? batch_outcome::in_doubt : batch_outcome::failed;
-    co_return !r.ec;
-}
-
-/// Waits for the job's task; true when it is SUCCESS. Its end is journalled.
-asio::awaitable<bool> wait_for(state_ptr s, std::size_t i, batch_result& r) {
-    r.step = batch_step::wait;
-    auto [ec, done] = co_await s->c.wait(r.t.id, s->opts.wait, tuple);
-    if (done.id.empty())
-        done.id = r.t.id;
-    r.ec = ec;
-    r.t = std::move(done);
-    bool ended = !ec || ec == errc::task_failed || ec == errc::task_cancelled;
-    if (s->opts.journal && ended)
-        if (auto jec = s->opts.journal->ended(i, to_string(r.t.status)); jec && !r.journal_error)
-            r.journal_error = jec;
-    if (ec)
-        r.outcome = ended ? batch_outcome::failed : batch_outcome::in_doubt;
-    co_return !ec;
-}
-
 /// `s` as part of a file name: the service's strings never name another directory.
 std::string file_part(std::string_view s) {
     std::string out(s);
@@ -164,61 +49,81 @@ std::string file_part(std::string_view s) {
             ch = '_';
     return out;
 }
+} // namespace
 
-/// Downloads every result file into download_dir; true when all arrived.
-asio::awaitable<bool> fetch(state_ptr s, batch_result& r) {
-    r.step = batch_step::download;
-    for (auto& f : r.t.results) {
-        if (stopped(*s, r, batch_step::download)) {
-            r.outcome = batch_outcome::failed;  // the task ended: only files are missing
-            co_return false;
-        }
-        // Named after the task, so that tasks never overwrite each other's files.
-        auto name = file_part(r.t.id) + "-" + file_part(f.node_id) + "." +
-                    (f.output_type.empty() ? "bin" : file_part(f.output_type));
-        auto [ec, d] = co_await s->c.download(f, s->opts.download_dir / name, {}, tuple);
-        if (ec) {
-            r.ec = ec;
-            r.t.diag = d.diag;
-            r.outcome = batch_outcome::failed;
-            co_return false;
-        }
-        r.files.push_back(std::move(d));
-    }
-    co_return true;
+std::string result_file_name(std::string_view task_id, std::string_view node_id, std::size_t index,
+                             std::string_view output_type) {
+    return file_part(task_id) + "-" + file_part(node_id) + "-" + std::to_string(index) + "." +
+           (output_type.empty() ? "bin" : file_part(output_type));
 }
 
-/// Job i from start to end: the journal first, then submit, wait, download.
-asio::awaitable<batch_result> run_job(state_ptr s, std::size_t i) {
-    if (auto known = known_from_journal(*s, i))
-        co_return std::move(*known);
-    batch_result r;
-    r.index = i;
-    auto t0 = clock::now();
-    if (s->opts.journal && (*s->opts.journal)[i].st == journal_state::accepted) {
-        r.taken_over = true;  // accepted before a crash: waited for, not paid for twice
-        r.t.id = (*s->opts.journal)[i].task_id;
-    } else {
-        bool accepted = co_await submit(s, i, r);
-        if (!accepted)
-            co_return r;
-    }
-    r.submit_latency = clock::now() - t0;
-    if (stopped(*s, r, batch_step::wait))
-        co_return r;
-    bool success = co_await wait_for(s, i, r);
-    if (!success)
-        co_return r;
-    r.latency = clock::now() - t0;
-    if (!s->opts.download_dir.empty()) {
-        bool fetched = co_await fetch(s, r);
-        if (!fetched)
-            co_return r;
-    }
-    r.step = batch_step::done;
-    r.outcome = batch_outcome::succeeded;
-    co_return r;
+namespace batch_detail {
+
+run_state::run_state(client& cl, batch_options o, batch_jobs j)
+    : c(cl), opts(std::move(o)), jobs(std::move(j)), joined(c.get_executor()), ticker(c.get_executor()) {
+    counts.jobs = jobs.count;
 }
+
+std::size_t run_state::in_phase(phase p) const {
+    return std::count_if(pool.begin(), pool.end(), [p](auto& w) { return w->now == p; });
+}
+
+batch_summary run_state::snapshot() const {
+    auto s = counts;
+    s.in_flight = taken - counts.ended;
+    s.stopping = stopping();
+    auto t = c.stats().throttle;
+    s.waiting = t.queued + in_phase(phase::room);
+    s.window = t.window;
+    s.coins = coins;
+    if (s.ended < s.jobs)
+        s.elapsed = clock::now() - start;
+    if (auto left = s.jobs - s.skipped - s.ended; s.ended > 0 && left > 0)
+        s.eta = s.elapsed / s.ended * left;
+    return s;
+}
+
+namespace {
+
+/// Room for one more submit: the gate's window (none: always) less the slots
+/// taken, the submissions queued and this run's submits under way.
+bool has_room(const run_state& s) {
+    auto t = s.c.stats().throttle;
+    if (t.window <= 0)
+        return true;
+    auto used = t.in_flight + t.queued + s.in_phase(phase::submit);
+    return static_cast<double>(used) + 1 <= std::max(1.0, std::floor(t.window));
+}
+
+} // namespace
+
+// A FIFO of waiting jobs; only the first polls the gate's stats (every 20 ms),
+// so a thousand waiting jobs cost one timer.
+asio::awaitable<room_answer> wait_for_room(state_ptr s, worker& w, time_point deadline) {
+    w.now = phase::room;
+    asio::steady_timer t(s->c.get_executor());
+    s->room_queue.push_back(&t);
+    auto answer = room_answer::stopping;
+    while (!s->stopping()) {
+        bool first = s->room_queue.front() == &t;
+        if (first && has_room(*s)) {
+            answer = room_answer::yes;
+            break;
+        }
+        if (clock::now() >= deadline) {
+            answer = room_answer::deadline;
+            break;
+        }
+        t.expires_at(std::min(deadline, clock::now() + (first ? duration(20ms) : duration(1h))));
+        co_await t.async_wait(tuple);
+    }
+    std::erase(s->room_queue, &t);
+    if (!s->room_queue.empty())
+        s->room_queue.front()->cancel();  // the next one polls now
+    co_return answer;
+}
+
+namespace {
 
 void count(run_state& s, const batch_result& r) {
     auto& n = s.counts;
@@ -229,20 +134,33 @@ void count(run_state& s, const batch_result& r) {
     case batch_outcome::in_doubt: ++n.in_doubt; break;
     }
     n.taken_over += r.taken_over;
-    n.files += r.files.size();
     for (auto& f : r.files)
-        n.bytes += f.bytes;
-    if (n.ended == n.jobs)
+        if (!f.path.empty())
+            ++n.files, n.bytes += f.bytes;
+    if (r.t.usage.consume_coins)
+        s.coins += std::strtod(r.t.usage.consume_coins->c_str(), nullptr);
+    if (n.ended + n.skipped == n.jobs)
         n.elapsed = clock::now() - s.start;  // the run's time ends with its last job
 }
 
-asio::awaitable<void> work(state_ptr s) {
+asio::awaitable<void> work(state_ptr s, worker& w) {
     co_await asio::this_coro::throw_if_cancelled(false);  // each step looks at its own error
-    while (!s->stopping && s->next < s->jobs.count) {
-        auto r = co_await run_job(s, s->next++);
-        count(*s, r);
+    while (!s->stopping() && s->next < s->jobs.count) {
+        auto i = s->next++;
+        if (s->opts.skip && s->opts.skip(i)) {
+            ++s->counts.skipped;
+            continue;
+        }
+        ++s->taken;
+        auto r = co_await run_job(s, w, i);
+        w.now = phase::idle;
+        if (!r) {
+            --s->taken;  // stopped before its submit: neither run nor reported
+            continue;
+        }
+        count(*s, *r);
         if (s->opts.on_result)
-            s->opts.on_result(r);
+            s->opts.on_result(*r);
     }
 }
 
@@ -255,31 +173,52 @@ asio::awaitable<void> tick(state_ptr s) {
     }
 }
 
-/// Starts the workers and waits for them; on a cancellation, stops them first.
-asio::awaitable<std::pair<error_code, batch_summary>> run_all(state_ptr s) {
-    co_await asio::this_coro::throw_if_cancelled(false);
+/// First stop: no new job; the steps that cannot create a task, and (cancel_accepted)
+/// the waits, are cancelled. Second stop: everything is cancelled.
+void stop(run_state& s) {
+    s.stops = std::min(s.stops + 1, 2);
+    for (auto& w : s.pool) {
+        bool now = s.stops == 2 || w->now == phase::room || w->now == phase::upload ||
+                   (w->now == phase::wait && s.opts.on_stop == batch_stop::cancel_accepted);
+        if (now && w->now != phase::idle)
+            w->signal.emit(asio::cancellation_type::terminal);
+    }
+    for (auto* t : s.room_queue)
+        t->cancel();
+    for (auto& [path, e] : s.uploads)
+        if (!e->done && s.stops == 2)
+            e->ready.cancel();
+}
+
+void spawn_workers(state_ptr s, std::size_t n) {
     auto ex = s->c.get_executor();
-    std::size_t n = std::min(s->opts.concurrency, s->jobs.count);
-    s->signals = std::make_unique<asio::cancellation_signal[]>(n);
-    for (std::size_t w = 0; w < n; ++w, ++s->workers)
-        asio::co_spawn(ex, work(s), asio::bind_cancellation_slot(s->signals[w].slot(), [s](std::exception_ptr ep) {
+    for (std::size_t k = 0; k < n; ++k)
+        s->pool.push_back(std::make_unique<worker>());
+    for (auto& w : s->pool) {
+        ++s->workers;
+        asio::co_spawn(ex, work(s, *w), asio::bind_cancellation_slot(w->signal.slot(), [s](std::exception_ptr ep) {
                            if (ep)
                                std::rethrow_exception(ep);  // a callback threw: out of io_context::run
                            if (--s->workers == 0)
                                s->joined.cancel();
                        }));
+    }
+}
+
+/// Starts the workers and waits for them; each cancellation is one more step of the stop.
+asio::awaitable<std::pair<error_code, batch_summary>> run_all(state_ptr s) {
+    co_await asio::this_coro::throw_if_cancelled(false);
+    co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
+    spawn_workers(s, std::min(s->opts.concurrency, s->jobs.count));
     if (s->opts.on_progress)
-        asio::co_spawn(ex, tick(s), asio::detached);
+        asio::co_spawn(s->c.get_executor(), tick(s), asio::detached);
     error_code result;
     for (;;) {
         asio::cancellation_state cs = co_await asio::this_coro::cancellation_state;
         if (cs.cancelled() != asio::cancellation_type::none) {
-            if (!s->stopping)
-                for (std::size_t w = 0; w < n; ++w)
-                    s->signals[w].emit(asio::cancellation_type::terminal);
-            s->stopping = true;
+            stop(*s);
             result = asio::error::operation_aborted;
-            co_await asio::this_coro::reset_cancellation_state();
+            co_await asio::this_coro::reset_cancellation_state(asio::enable_total_cancellation());
         }
         if (s->workers == 0)
             break;
@@ -296,12 +235,15 @@ asio::awaitable<std::pair<error_code, batch_summary>> run_all(state_ptr s) {
 }
 
 } // namespace
+} // namespace batch_detail
 
 batch_runner::batch_runner(client& c, batch_options opts) : client_(c), opts_(std::move(opts)) {
     if (opts_.concurrency == 0)
         throw error(make_error_code(errc::invalid_options), "batch_options::concurrency must be 1 or more");
     if (opts_.progress_interval <= duration::zero())
         throw error(make_error_code(errc::invalid_options), "batch_options::progress_interval must be positive");
+    if (opts_.job_timeout < duration::zero())
+        throw error(make_error_code(errc::invalid_options), "batch_options::job_timeout must not be negative");
     if (!opts_.download_dir.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(opts_.download_dir, ec);
@@ -314,7 +256,7 @@ batch_runner::batch_runner(client& c, batch_options opts) : client_(c), opts_(st
 void batch_runner::start_run(batch_jobs jobs, summary_handler h) {
     auto ex = client_.get_executor();
     auto hex = asio::get_associated_executor(h, ex);
-    auto s = std::make_shared<run_state>(client_, opts_, std::move(jobs));
+    auto s = std::make_shared<batch_detail::run_state>(client_, opts_, std::move(jobs));
     // A job source without jobs, or a journal too small to know every job.
     bool invalid = (s->jobs.count && !s->jobs.job) || (opts_.journal && opts_.journal->size() < s->jobs.count);
     if (invalid)
@@ -322,7 +264,7 @@ void batch_runner::start_run(batch_jobs jobs, summary_handler h) {
                               std::move(h)(make_error_code(errc::invalid_options), s->snapshot());
                           }));
     auto slot = asio::get_associated_cancellation_slot(h);
-    asio::co_spawn(ex, run_all(std::move(s)),
+    asio::co_spawn(ex, batch_detail::run_all(std::move(s)),
                    asio::bind_cancellation_slot(
                        slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep,
                                                                          std::pair<error_code, batch_summary> r) mutable {

@@ -168,16 +168,22 @@ BOOST_AUTO_TEST_CASE(accepted_tasks_are_taken_over_and_in_doubt_ones_reported) {
     BOOST_TEST(journal[2].st == rh::batch_journal::state::ended);
 }
 
-BOOST_AUTO_TEST_CASE(cancellation_stops_taking_jobs_and_completes_aborted) {
+// Issue 9: a cancellation is a graceful stop. Here (cancel_accepted) the accepted
+// tasks are cancelled at the service and reported with their ids.
+BOOST_AUTO_TEST_CASE(cancellation_stops_taking_jobs_and_cancels_accepted_tasks) {
     harness h(fast_emulator(10s));  // tasks that outlast the test
     auto& [emu, io, c] = h;
     std::size_t reported = 0;
     rh::batch_options o;
     o.concurrency = 2;
+    o.on_stop = rh::batch_stop::cancel_accepted;
     o.on_result = [&](const rh::batch_result& r) {
         ++reported;
-        BOOST_TEST((r.outcome == rh::batch_outcome::in_doubt));  // accepted, end not seen
-        BOOST_TEST(r.ec == asio::error::operation_aborted, r.ec.message());
+        BOOST_TEST((r.outcome == rh::batch_outcome::failed));  // cancelled: certainly no success
+        BOOST_TEST(!r.t.id.empty());
+        BOOST_TEST(r.cancel_requested);
+        BOOST_TEST(r.cancel_confirmed);
+        BOOST_TEST((r.t.status == rh::task_status::cancel));
     };
     rh::batch_runner runner(c, o);
     asio::cancellation_signal stop;
@@ -189,11 +195,12 @@ BOOST_AUTO_TEST_CASE(cancellation_stops_taking_jobs_and_completes_aborted) {
         auto [ec, summary] = co_await runner.run(same_jobs(10), asio::bind_cancellation_slot(stop.slot(), tuple_token));
         BOOST_TEST(ec == asio::error::operation_aborted, ec.message());
         BOOST_TEST(summary.ended == 2u);
-        BOOST_TEST(summary.in_doubt == 2u);
+        BOOST_TEST(summary.failed == 2u);
         BOOST_TEST(summary.finished);
     });
     BOOST_TEST(reported == 2u);
     BOOST_TEST(emu.counters().tasks_created == 2u);  // no job taken after the stop
+    BOOST_TEST(emu.counters().tasks_cancelled == 2u);
 }
 
 BOOST_AUTO_TEST_CASE(callbacks_are_serialized_when_threads_share_the_io_context) {

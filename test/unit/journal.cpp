@@ -91,4 +91,23 @@ BOOST_AUTO_TEST_CASE(another_batch_or_a_smaller_one_is_refused) {
                           [](const runninghub::error& e) { return e.code() == runninghub::errc::file_error; });
 }
 
+BOOST_AUTO_TEST_CASE(downloads_are_replayed_per_result_file) {
+    temp_file f;
+    {
+        batch_journal j(f.path, "d", 2);
+        BOOST_TEST(!j.submitting(1));
+        BOOST_TEST(!j.accepted(1, "9"));
+        BOOST_TEST(!j.ended(1, "SUCCESS"));
+        BOOST_TEST(!j.downloaded(1, 0, 2048));
+        BOOST_TEST(!j.downloaded(1, 2, 10));
+        BOOST_TEST(j[1].downloaded.size() == 2u);
+    }
+    batch_journal j(f.path, "d", 2);
+    BOOST_TEST(j[1].st == st::ended);
+    BOOST_TEST(j[1].downloaded.size() == 2u);
+    BOOST_TEST(j[1].downloaded.at(0) == 2048u);
+    BOOST_TEST(j[1].downloaded.at(2) == 10u);
+    BOOST_TEST(j[0].downloaded.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,17 +1,22 @@
-// `runninghub batch`: a thin wrapper over runninghub::batch_runner, and its printing.
-#include "cli.hpp"
+// `runninghub batch`: a thin wrapper over runninghub::batch_runner: the jobs
+// (a jobs file, or --count copies of one job), the results file, the journal,
+// Ctrl-C as a graceful stop, and the exit code.
+#include "batch_report.hpp"
 
-#include <runninghub/batch.hpp>
+#include <runninghub/batch_files.hpp>
 
 #include <CLI/CLI.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
-#include <map>
 #include <unistd.h>
 
 namespace rhcli {
@@ -19,147 +24,165 @@ namespace rhcli {
 using namespace std::chrono_literals;
 
 void batch_flags(CLI::App& cmd, args& a) {
-    cmd.add_option("--count", a.count, "tasks to submit")
-        ->type_name("N")
-        ->check(CLI::Range(1, 10'000'000))
+    auto* jobs = cmd.add_option("--jobs", a.jobs, "the jobs: a JSON Lines file, one job per line")->type_name("FILE");
+    auto* count = cmd.add_option("--count", a.count, "without --jobs: this many copies of one job (default 200 on "
+                                                     "the embedded emulator; required against the service)")
+                      ->type_name("N")
+                      ->check(CLI::Range(1, 10'000'000));
+    jobs->excludes(count);
+    cmd.add_option("--out", a.out, "the results file: one JSON line per job as it ends (required with --jobs)")
+        ->type_name("FILE");
+    cmd.add_option("--concurrency", a.concurrency, "jobs in progress at once, or auto (the client's submit gate "
+                                                   "decides)")
+        ->type_name("N|auto")
+        ->check([](const std::string& v) -> std::string {
+            char* end = nullptr;
+            return v == "auto" || (std::strtoul(v.c_str(), &end, 10) > 0 && !*end) ? ""
+                                                                                     : "takes N > 0 or auto, not \"" +
+                                                                                           v + "\"";
+        })
         ->capture_default_str();
-    cmd.add_option("--concurrency", a.concurrency, "tasks in progress at once (default: all on the emulator, "
-                                                   "1 against the service)")
-        ->type_name("C")
-        ->check(CLI::Range(1, 10'000'000));
     target_flags(cmd, a);
     cmd.add_option("--download", a.download_dir, "download every result file into this directory")->type_name("DIR");
-    cmd.add_flag("--progress", a.progress, "progress on stderr also when it is not a terminal");
-    cmd.add_option("--journal", a.journal, "record every submit durably in FILE; run the same command again "
-                                           "after a crash and accepted tasks are waited for, not submitted again")
+    cmd.add_option("--journal", a.journal, "record every submit durably in FILE (default: <out>.journal); run the "
+                                           "same command again after a crash and it resumes")
         ->type_name("FILE");
+    cmd.add_flag("--cancel-on-interrupt", a.cancel_on_interrupt,
+                 "on Ctrl-C cancel accepted tasks at the service instead of waiting for them");
+    cmd.add_flag("--progress", a.progress, "progress on stderr also when it is not a terminal (a line a second)");
+    cmd.add_option("--job-timeout", a.job_timeout_s, "a deadline per job (its queue, submit and wait); then its task "
+                                                     "is cancelled")
+        ->type_name("SECONDS")
+        ->check(CLI::PositiveNumber);
     timeout_flag(cmd, a, "give up waiting for a task after this many seconds");
 }
 
 namespace {
 
-double ms(rh::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    return v[std::min(v.size() - 1, static_cast<std::size_t>(p * (v.size() - 1) + 0.5))];
-}
-
-/// What the summary prints beyond the runner's counts: latencies and failures by cause.
-struct batch_report {
-    std::size_t count;
-    std::vector<double> submit_ms, done_ms;
-    std::map<std::string, std::size_t> failures;
-
-    void add(const rh::batch_result& r) {
-        if (r.submit_latency)
-            submit_ms.push_back(ms(*r.submit_latency));
-        if (r.latency)
-            done_ms.push_back(ms(*r.latency));
-        if (r.journal_error)
-            ++failures["journal: " + r.journal_error.message()];
-        if (r.outcome == rh::batch_outcome::succeeded)
-            return;
-        if (r.step == rh::batch_step::earlier_run)
-            ++failures[r.outcome == rh::batch_outcome::in_doubt ? "in doubt from an earlier run (not resubmitted)"
-                                                                : "earlier run: " + r.t.status_text];
-        else
-            ++failures[std::string(rh::to_string(r.step)) + ": " + r.ec.message()];
-        if (r.step == rh::batch_step::submit && failures.size() == 1 && count <= 1000)
-            std::cerr << "submit failed: " << describe(r.ec, r.t.diag) << "\n";
-    }
-
-    /// A line rewritten in place on a terminal, one line each time otherwise.
-    static void progress(const rh::batch_summary& s, bool tty) {
-        double secs = std::chrono::duration<double>(s.elapsed).count();
-        std::cerr << (tty ? "\r" : "") << "  " << s.ended << "/" << s.jobs << " done, " << s.succeeded << " ok, "
-                  << (s.ended - s.succeeded) << " failed, " << s.in_flight << " in flight, "
-                  << int(secs > 0 ? s.succeeded / secs : 0) << " tasks/s"
-                  << (s.files ? ", " + std::to_string(s.files) + " files" : "") << (tty ? "   " : "\n") << std::flush;
-        if (tty && s.finished)
-            std::cerr << "\r" << std::string(80, ' ') << "\r" << std::flush;
-    }
-
-    void print(const args& a, const target& t, const rh::batch_summary& s, const rh::client_stats& st) const;
+/// The jobs and the batch's identity for its journal.
+struct batch_input {
+    std::vector<rh::batch_job> jobs;
+    std::string identity;
 };
 
-void batch_report::print(const args& a, const target& t, const rh::batch_summary& s,
-                         const rh::client_stats& st) const {
-    double secs = std::chrono::duration<double>(s.elapsed).count();
-    std::cout << "runninghub batch: " << a.count << " tasks against " << t.opts.base_url << "\n"
-              << "  succeeded           " << s.succeeded << " of " << a.count << " in " << secs << " s ("
-              << (s.succeeded / secs) << " tasks/s)\n"
-              << "  requests sent       " << st.pool.requests << " (" << st.queries << " queries, "
-              << (a.count ? double(st.queries) / double(a.count) : 0) << " per task)\n"
-              << "  connections         opened " << st.pool.opened << ", reused " << st.pool.reused
-              << " times, TLS handshakes " << st.pool.tls_handshakes << " (" << st.pool.tls_resumed << " resumed)\n"
-              << "  submit latency      p50 " << percentile(submit_ms, 0.5) << " ms, p99 "
-              << percentile(submit_ms, 0.99) << " ms\n"
-              << "  submit-to-done      p50 " << percentile(done_ms, 0.5) << " ms, p99 " << percentile(done_ms, 0.99)
-              << " ms\n";
-    if (!a.journal.empty())
-        std::cout << "  journal             " << a.journal << ": " << s.taken_over
-                  << " tasks taken over from an earlier run\n";
-    if (!a.download_dir.empty())
-        std::cout << "  downloaded          " << s.files << " files, " << s.bytes << " bytes into " << a.download_dir
-                  << "\n";
-    if (failures.empty())
-        std::cout << "  failures            none\n";
-    for (auto& [cause, n] : failures)
-        std::cout << "  failures            " << n << " × " << cause << "\n";
-    if (t.emu) {
-        auto ec = t.emu->counters();
-        std::cout << "  emulator            " << ec.tasks_created << " tasks created, " << ec.total_requests()
-                  << " requests, " << ec.connections << " connections\n";
+batch_input jobs_of(const args& a, const target& t) {
+    batch_input in;
+    // The embedded emulator's port changes from run to run; its results file still resumes.
+    boost::json::object id{{"url", t.emu ? "embedded emulator" : t.opts.base_url}};
+    if (!a.jobs.empty()) {
+        auto file = rh::read_jobs_file(a.jobs, {a.app, a.workflow});
+        in.jobs = std::move(file.jobs);
+        id["jobs"] = std::to_string(file.fingerprint);
+    } else {
+        rh::batch_target what = rh::ai_app(t.app);
+        if (!t.workflow.empty())
+            what = rh::workflow(t.workflow);
+        for (std::size_t i = 0; i < a.count; ++i) {
+            in.jobs.emplace_back(what, t.inputs);
+            in.jobs.back().id = std::to_string(i + 1);
+        }
+        boost::json::array inputs;
+        for (auto& x : t.inputs)
+            inputs.push_back(boost::json::array{boost::json::value(x.node_id), boost::json::value(x.field_name),
+                                                x.field_value});
+        id.insert({{"app", t.app}, {"workflow", t.workflow}, {"inputs", inputs}});
     }
+    in.identity = boost::json::serialize(id);
+    return in;
 }
 
-/// The journal knows its batch by the target: service, app or workflow, and inputs.
-std::string batch_identity(const target& t) {
-    boost::json::array inputs;
-    for (auto& in : t.inputs)
-        inputs.push_back(boost::json::array{boost::json::value(in.node_id), boost::json::value(in.field_name),
-                                            in.field_value});
-    boost::json::object id{{"url", t.opts.base_url}, {"app", t.app}, {"workflow", t.workflow}, {"inputs", inputs}};
-    return boost::json::serialize(id);
+/// Usage rules that need the environment: --count has no default against the service.
+void check_usage(args& a, const target& t) {
+    if (!a.jobs.empty() && a.out.empty())
+        throw usage_error("--jobs needs --out FILE (the results file)");
+    if (!a.jobs.empty() && !a.inputs.empty())
+        throw usage_error("--input is for --count; a jobs file gives each job its nodeInfoList");
+    if (a.jobs.empty() && a.count == 0) {
+        if (!t.emu)
+            throw usage_error("against the service give --jobs FILE or --count N (tasks are paid for)");
+        a.count = 200;
+    }
+    if (a.journal.empty() && !a.out.empty())
+        a.journal = a.out + ".journal";
 }
+
+std::size_t workers_of(const args& a, std::size_t jobs) {
+    if (a.concurrency != "auto")
+        return std::min<std::size_t>(std::strtoul(a.concurrency.c_str(), nullptr, 10), std::max<std::size_t>(jobs, 1));
+    return std::clamp<std::size_t>(jobs, 1, 1000);  // the submit gate holds the rest back
+}
+
+/// Ctrl-C (or SIGTERM): the first stops the batch gracefully, the second at once.
+struct interrupts {
+    interrupts(asio::io_context& io, asio::cancellation_signal& stop) : set(io, SIGINT, SIGTERM), stop(stop) { arm(); }
+    void arm() {
+        set.async_wait([this](rh::error_code ec, int) {
+            if (ec)
+                return;
+            ++count;
+            std::cerr << (count == 1 ? "\nrunninghub batch: interrupted: no new submits; finishing accepted tasks "
+                                       "(Ctrl-C again to stop at once)\n"
+                                     : "\nrunninghub batch: stopping at once\n");
+            stop.emit(asio::cancellation_type::terminal);
+            arm();
+        });
+    }
+    asio::signal_set set;
+    asio::cancellation_signal& stop;
+    int count = 0;
+};
 
 } // namespace
 
-int batch(const args& a) {
-    auto t = make_target(a, true);
-    asio::io_context io;
-    rh::client c(io.get_executor(), t.opts);
+int batch(const args& given) {
+    args a = given;
+    auto t = make_target(a, a.jobs.empty());
+    check_usage(a, t);
+    auto in = jobs_of(a, t);
+    std::unique_ptr<rh::results_file> results;
+    if (!a.out.empty())
+        results = std::make_unique<rh::results_file>(a.out);
     std::unique_ptr<rh::batch_journal> journal;
     if (!a.journal.empty())
-        journal = std::make_unique<rh::batch_journal>(a.journal, batch_identity(t), a.count);
-    batch_report report{a.count, {}, {}, {}};
+        journal = std::make_unique<rh::batch_journal>(a.journal, in.identity, in.jobs.size());
+    asio::io_context io;
+    rh::client c(io.get_executor(), t.opts);
+    batch_report report(in.jobs.size(), results.get());
     rh::batch_options o;
-    o.concurrency = std::min(a.concurrency ? a.concurrency : (t.emu ? a.count : 1), a.count);
+    o.concurrency = workers_of(a, in.jobs.size());
     o.wait.timeout = timeout_of(a);
+    o.job_timeout = std::chrono::duration_cast<rh::duration>(std::chrono::duration<double>(a.job_timeout_s));
+    o.on_stop = a.cancel_on_interrupt ? rh::batch_stop::cancel_accepted : rh::batch_stop::wait_accepted;
     o.journal = journal.get();
     o.download_dir = a.download_dir;
+    if (results)
+        o.skip = [&](std::size_t i) { return results->has_final(in.jobs[i].id); };
     o.on_result = [&](const rh::batch_result& r) { report.add(r); };
     if (bool tty = ::isatty(STDERR_FILENO) != 0; tty || a.progress) {
         o.progress_interval = tty ? 250ms : 1s;
         o.on_progress = [tty](const rh::batch_summary& s) { batch_report::progress(s, tty); };
     }
     rh::batch_runner runner(c, o);
-    std::variant<rh::ai_app, rh::workflow> what = rh::ai_app(t.app);
-    if (!t.workflow.empty())
-        what = rh::workflow(t.workflow);
+    asio::cancellation_signal stop;
+    interrupts signals(io, stop);
     rh::batch_summary summary;
-    asio::co_spawn(io, runner.run(rh::batch_jobs::repeat({what, t.inputs}, a.count)),
-                   [&](std::exception_ptr ep, rh::batch_summary s) {
+    rh::error_code run_ec;
+    asio::co_spawn(io, runner.run(rh::batch_jobs::of(in.jobs), asio::bind_cancellation_slot(stop.slot(), tuple)),
+                   [&](std::exception_ptr ep, std::tuple<rh::error_code, rh::batch_summary> r) {
                        if (ep)
                            std::rethrow_exception(ep);
-                       summary = s;
+                       std::tie(run_ec, summary) = r;
+                       signals.set.cancel();
                    });
     io.run();
     report.print(a, t, summary, c.stats());
-    return summary.succeeded > 0 ? 0 : 1;
+    if (signals.count > 0) {
+        auto left = summary.jobs - summary.ended - summary.skipped;
+        std::cerr << "runninghub batch: interrupted; " << left << " of " << summary.jobs << " jobs not run"
+                  << (a.out.empty() ? "" : ": run the same command again to resume") << "\n";
+        return 130;
+    }
+    return report.all_succeeded(summary) ? 0 : 1;
 }
 
 } // namespace rhcli

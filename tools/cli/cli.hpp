@@ -34,8 +34,11 @@ struct usage_error : std::runtime_error {
 struct args {
     std::string command;
     std::string id;  // the positional argument: TASK_ID, APP_ID or FILE
-    std::size_t count = 200;
-    std::size_t concurrency = 0;  // 0: every task at once on the emulator, 1 against the service
+    std::size_t count = 0;          // 0: not given (200 on the emulator; required against the service)
+    std::string concurrency = "auto";  // N, or auto: many workers, the client's submit gate decides
+    std::string jobs, out;          // batch: the jobs file and the results file
+    bool cancel_on_interrupt = false;
+    double job_timeout_s = 0;       // batch: a deadline per job; 0: none
     std::string app, workflow;
     std::vector<std::string> inputs;  // NODE:FIELD=VALUE, checked by the parser
     double timeout_s = 1800;
@@ -66,6 +69,8 @@ int with_client(const args& a, bool needs_app, client_body body);
 int report(const args& a, const rh::error_code& ec, const rh::diagnostics& d);
 std::string describe(const rh::error_code& ec, const rh::diagnostics& d);
 void print_task(const rh::task& t);
+/// A task's failedReason in one line: "node 276 (SONIC_PreData): TypeError: …".
+std::string failed_reason_text(const boost::json::value& v);
 rh::duration timeout_of(const args& a);
 
 // Flags shared by several commands.

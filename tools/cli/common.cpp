@@ -50,6 +50,9 @@ target make_target(const args& a, bool needs_app) {
         t.inputs.push_back(parse_input(v));
     t.app = a.app;
     t.workflow = a.workflow;
+    if (!std::getenv("RUNNINGHUB_API_KEY") && std::getenv("RUNNINGHUB_BASE_URL"))
+        throw usage_error("RUNNINGHUB_BASE_URL is set but RUNNINGHUB_API_KEY is not: set the key (or unset the URL "
+                          "to use the embedded emulator)");
     if (std::getenv("RUNNINGHUB_API_KEY")) {
         t.opts = rh::client_options::from_env();
         if (t.app.empty() && t.workflow.empty())
@@ -113,9 +116,28 @@ void print_task(const rh::task& t) {
     if (!t.error_code.empty())
         std::cout << " errorCode=" << t.error_code << " (" << t.error_message << ")";
     std::cout << "\n";
+    if (auto why = failed_reason_text(t.failed_reason); !why.empty())
+        std::cout << "  failedReason: " << why << "\n";
     for (auto& r : t.results)
         std::cout << "  result node " << r.node_id << " [" << r.output_type << "] " << (r.text ? *r.text : r.url)
                   << "\n";
+}
+
+std::string failed_reason_text(const boost::json::value& v) {
+    auto* o = v.if_object();
+    if (!o)
+        return v.is_string() ? std::string(v.get_string()) : "";
+    auto field = [&](const char* k) -> std::string {
+        auto* f = o->if_contains(k);
+        return !f ? "" : f->is_string() ? std::string(f->get_string()) : boost::json::serialize(*f);
+    };
+    std::string s;
+    if (auto node = field("node_id"); !node.empty())
+        s = "node " + node + (field("node_name").empty() ? "" : " (" + field("node_name") + ")") + ": ";
+    if (auto type = field("exception_type"); !type.empty())
+        s += type + ": ";
+    s += field("exception_message");
+    return s == "" && !o->empty() ? boost::json::serialize(*o) : s;
 }
 
 rh::duration timeout_of(const args& a) {

@@ -1,6 +1,8 @@
 // Files: upload (v2, legacy, LoRA) and download of a task's results.
 #include "cli.hpp"
 
+#include <runninghub/batch.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -38,7 +40,7 @@ int upload(const args& a) {
 
 void download_flags(CLI::App& cmd, args& a) {
     task_id_flags(cmd, a);
-    cmd.add_option("--dir", a.dir, "the directory to write into")->type_name("DIR")->capture_default_str();
+    cmd.add_option("--dir", a.dir, "the directory to write into (created; files named <taskId>-<nodeId>-<index>.<ext>)")->type_name("DIR")->capture_default_str();
 }
 
 namespace {
@@ -69,10 +71,19 @@ int download(const args& a) {
             std::cerr << "runninghub download: the task is " << rh::to_string(task.status) << "\n";
             co_return 1;
         }
-        for (auto& r : task.results) {
+        std::error_code mk;
+        std::filesystem::create_directories(a.dir, mk);
+        if (mk) {
+            std::cerr << "runninghub download: cannot create " << a.dir << ": " << mk.message() << "\n";
+            co_return 1;
+        }
+        for (std::size_t k = 0; k < task.results.size(); ++k) {
+            auto& r = task.results[k];
             auto o = download_progress();
             bool progress = bool(o.progress);
-            auto [de, d] = co_await c.download(r, std::filesystem::path(a.dir), std::move(o), tuple);
+            // Named like the batch's downloads: results with the same file name never overwrite each other.
+            auto path = std::filesystem::path(a.dir) / rh::result_file_name(task.id, r.node_id, k, r.output_type);
+            auto [de, d] = co_await c.download(r, path, std::move(o), tuple);
             if (de)
                 co_return report(a, de, d.diag);
             if (progress)

@@ -26,21 +26,26 @@ struct command {
 
 const command commands[] = {
     {"batch",
-     "[--count N] [--concurrency C] [--app ID | --workflow ID] [--input NODE:FIELD=VALUE]...\n"
-     "        [--download DIR] [--progress] [--journal FILE] [--timeout SECONDS]",
-     "submit N tasks (default 200), wait for all (and download their results), print a summary;\n"
-     "progress goes to stderr when it is a terminal, or always with --progress;\n"
-     "--journal FILE records every submit durably: run the same command again after a crash\n"
-     "and accepted tasks are waited for, not submitted again (in-doubt ones are reported)",
+     "--jobs FILE --out FILE | --count N [--app ID | --workflow ID] [--input NODE:FIELD=VALUE]...\n"
+     "        [--download DIR] [--journal FILE] [--concurrency N|auto] [--cancel-on-interrupt]\n"
+     "        [--progress] [--job-timeout SECONDS] [--timeout SECONDS]",
+     "run every job of a JSON Lines jobs file (or N copies of one job: without --jobs and without\n"
+     "RUNNINGHUB_API_KEY, 200 against the embedded emulator), uploading their files, waiting for\n"
+     "them, downloading their results; one JSON line per job in --out as each ends. --journal\n"
+     "(default <out>.journal) makes it crash-safe: run the same command again and it resumes\n"
+     "(nothing paid for twice, missing downloads fetched). Ctrl-C stops submitting and waits for\n"
+     "accepted tasks (or cancels them, --cancel-on-interrupt); again: stop at once. Exit 0 every\n"
+     "job succeeded, 1 a job failed or is in doubt, 2 usage, 130 interrupted",
      batch_flags, batch},
     {"run", "(--app ID | --workflow ID) [--input NODE:FIELD=VALUE]...", "submit one task, print its id",
      target_flags, run_task},
     {"query", "TASK_ID", "print the task once", task_id_flags, query_task},
     {"wait", "TASK_ID [--timeout SECONDS]", "poll until the task ends", wait_flags, wait_task},
-    {"cancel", "TASK_ID", "cancel the task (legacy endpoint)", task_id_flags, cancel_task},
+    {"cancel", "TASK_ID", "cancel the task (legacy endpoint); an ended task is said so (exit 1)", task_id_flags,
+     cancel_task},
     {"status", "TASK_ID", "the task's status (legacy endpoint)", task_id_flags, task_status},
     {"outputs", "TASK_ID", "the task's outputs (legacy endpoint)", task_id_flags, task_outputs},
-    {"download", "TASK_ID [--dir DIR]", "download the task's result files (resumable, verified)", download_flags,
+    {"download", "TASK_ID [--dir DIR]", "download the task's result files into DIR (created) as\n<taskId>-<nodeId>-<index>.<ext> (resumable, verified)", download_flags,
      download},
     {"upload", "FILE [--legacy TYPE | --lora NAME]",
      "upload (v2; legacy fileType image|video|audio|input; LoRA)", upload_flags, upload},
@@ -51,7 +56,8 @@ const command commands[] = {
 };
 
 const char* environment =
-    "Environment: RUNNINGHUB_API_KEY (unset: an embedded emulator is used), RUNNINGHUB_BASE_URL,\n"
+    "Environment: RUNNINGHUB_API_KEY (unset: an embedded emulator is used, unless RUNNINGHUB_BASE_URL\n"
+    "is set: then an error), RUNNINGHUB_BASE_URL,\n"
     "RUNNINGHUB_CA_FILE, RUNNINGHUB_APP_ID, RUNNINGHUB_LOG. --input values are JSON when they parse\n"
     "as JSON, else strings. `runninghub COMMAND --help` shows a command's flags.\n";
 

@@ -53,6 +53,13 @@ int wait_task(const args& a) {
 
 int cancel_task(const args& a) {
     return with_client(a, false, [&](rh::client& c, target&) -> asio::awaitable<int> {
+        // The service answers a cancel of an ended task with success: look first, say so.
+        auto [qe, now] = co_await c.query(a.id, tuple);
+        if (!qe && rh::is_terminal(now.status)) {
+            std::cerr << "runninghub cancel: task " << a.id << " already ended " << rh::to_string(now.status)
+                      << ": nothing to cancel\n";
+            co_return 1;
+        }
         auto [ec, t] = co_await c.cancel(a.id, tuple);
         if (!ec)
             std::cout << "cancelled " << a.id << "\n";

@@ -1,0 +1,284 @@
+// One job of a batch, step by step: its files, the room at the submit gate,
+// the journalled submit, the wait (or a stop's cancel), the downloads.
+#include "batch/run_state.hpp"
+
+#include <boost/asio/this_coro.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace runninghub::batch_detail {
+namespace {
+
+using journal_state = batch_journal::state;
+using namespace std::chrono_literals;
+
+void note(batch_result& r, error_code jec) {
+    if (jec && !r.journal_error)
+        r.journal_error = jec;
+}
+
+/// The node's field gets `value` (replacing an input of the same field).
+void set_input(std::vector<node_input>& in, const std::string& node, const std::string& field, std::string value) {
+    for (auto& x : in)
+        if (x.node_id == node && x.field_name == field) {
+            x.field_value = value.c_str();
+            return;
+        }
+    in.emplace_back(node, field, value.c_str());
+}
+
+/// Each distinct file once per run: the first job uploads it, the others wait for that upload.
+asio::awaitable<std::pair<error_code, uploaded_file>> upload_once(state_ptr s, const std::filesystem::path& p) {
+    auto& slot = s->uploads[p];
+    if (!slot) {
+        auto e = slot = std::make_shared<upload_entry>(s->c.get_executor());
+        auto [ec, up] = co_await s->c.upload(upload_file(p), tuple);
+        std::tie(e->ec, e->up, e->done) = std::tuple(ec, up, true);
+        e->ready.cancel();
+        if (ec)
+            s->uploads.erase(p);  // a later job may try again
+        else
+            ++s->counts.uploads;
+        co_return std::pair{ec, up};
+    }
+    auto e = slot;
+    if (!e->done)
+        co_await e->ready.async_wait(tuple);
+    if (!e->done)  // this job was stopped
+        co_return std::pair{error_code(asio::error::operation_aborted), uploaded_file{}};
+    co_return std::pair{e->ec, e->up};
+}
+
+/// Uploads the job's files and puts their names into its inputs (or its body).
+asio::awaitable<bool> prepare(state_ptr s, worker& w, batch_job& job, batch_result& r) {
+    w.now = phase::upload;
+    bool model = std::holds_alternative<standard_model>(job.target);
+    for (auto& f : job.files) {
+        auto [ec, up] = co_await upload_once(s, f.path);
+        if (ec) {
+            std::tie(r.step, r.ec, r.t.diag, r.outcome) = std::tuple(batch_step::upload, ec, up.diag, batch_outcome::failed);
+            co_return false;
+        }
+        if (model)
+            job.body[f.field] = up.download_url.empty() ? up.file_name : up.download_url;
+        else
+            set_input(job.inputs, f.node_id, f.field, up.file_name);
+    }
+    co_return true;
+}
+
+asio::awaitable<std::tuple<error_code, task>> submit_request(client& c, batch_job job) {
+    std::tuple<error_code, task> answer;
+    if (auto* wf = std::get_if<workflow>(&job.target))
+        answer = co_await c.run(*wf, std::move(job.inputs), std::move(job.options), tuple);
+    else if (auto* m = std::get_if<standard_model>(&job.target))
+        answer = co_await c.call_model(m->endpoint, std::move(job.body), tuple);
+    else
+        answer = co_await c.run(std::get<ai_app>(job.target), std::move(job.inputs), std::move(job.options), tuple);
+    co_return answer;
+}
+
+/// Journals the submit, then submits the job; true when the service accepted it.
+asio::awaitable<bool> submit(state_ptr s, worker& w, std::size_t i, batch_job job, batch_result& r) {
+    auto* journal = s->opts.journal;
+    r.step = batch_step::journal;
+    if (journal && (r.ec = journal->submitting(i)))
+        co_return false;  // not sent: certainly not created
+    r.step = batch_step::submit;
+    w.now = phase::submit;
+    std::tie(r.ec, r.t) = co_await submit_request(s->c, std::move(job));
+    // A cancelled submit may have gone out: like an unknown outcome, the task may exist.
+    bool maybe_created = r.ec == errc::submit_outcome_unknown || r.ec == asio::error::operation_aborted;
+    if (journal)
+        note(r, !r.ec            ? journal->accepted(i, r.t.id)
+                : maybe_created ? journal->unknown(i)
+                : (r.ec == errc::task_failed && !r.t.id.empty()) ? journal->ended(i, "FAILED")
+                                                                  : journal->not_created(i));
+    if (r.ec)
+        r.outcome = maybe_created ? batch_outcome::in_doubt : batch_outcome::failed;
+    co_return !r.ec;
+}
+
+/// Cancels the job's task at the service (a stop with cancel_accepted, or its deadline).
+asio::awaitable<void> cancel_task(state_ptr s, worker& w, std::size_t i, batch_result& r, error_code why) {
+    w.now = phase::cancel;
+    auto [ec, t] = co_await s->c.cancel(r.t.id, tuple);
+    r.cancel_requested = true;
+    r.cancel_confirmed = !ec;
+    r.step = batch_step::wait;
+    r.ec = why;
+    if (ec) {
+        r.outcome = batch_outcome::in_doubt;  // still accepted in the journal: a resumed run takes it over
+        r.t.diag = t.diag;
+        co_return;
+    }
+    r.outcome = batch_outcome::failed;
+    r.t.status = task_status::cancel;
+    r.t.status_text = "CANCEL";
+    if (s->opts.journal)
+        note(r, s->opts.journal->ended(i, "CANCEL"));
+}
+
+/// Waits for the job's task; true when it is SUCCESS. Its end is journalled.
+asio::awaitable<bool> wait_for(state_ptr s, worker& w, std::size_t i, batch_result& r, time_point deadline) {
+    r.step = batch_step::wait;
+    w.now = phase::wait;
+    auto o = s->opts.wait;
+    bool by_deadline = deadline != time_point::max() && deadline - clock::now() < o.timeout;
+    if (by_deadline)
+        o.timeout = std::max(deadline - clock::now(), duration(1ms));
+    auto id = r.t.id;
+    auto [ec, done] = co_await s->c.wait(id, o, tuple);
+    if (done.id.empty())
+        done.id = id;
+    r.ec = ec;
+    r.t = std::move(done);
+    bool ended = !ec || ec == errc::task_failed || ec == errc::task_cancelled;
+    if (s->opts.journal && ended)
+        note(r, s->opts.journal->ended(i, to_string(r.t.status)));
+    if (ec == errc::wait_timeout && by_deadline) {
+        co_await cancel_task(s, w, i, r, make_error_code(errc::deadline_exceeded));
+        co_return false;
+    }
+    if (ec == asio::error::operation_aborted && s->stops == 1 && s->opts.on_stop == batch_stop::cancel_accepted) {
+        co_await cancel_task(s, w, i, r, ec);
+        co_return false;
+    }
+    if (ec)
+        r.outcome = ended ? batch_outcome::failed : batch_outcome::in_doubt;
+    co_return !ec;
+}
+
+/// Downloads the result files an earlier run did not; true when all are there.
+asio::awaitable<bool> fetch(state_ptr s, worker& w, std::size_t i, batch_result& r) {
+    r.step = batch_step::download;
+    w.now = phase::download;
+    auto* journal = s->opts.journal;
+    r.files.resize(r.t.results.size());
+    for (std::size_t k = 0; k < r.t.results.size(); ++k) {
+        auto& f = r.t.results[k];
+        auto path = s->opts.download_dir / result_file_name(r.t.id, f.node_id, k, f.output_type);
+        if (journal) {
+            auto& known = (*journal)[i].downloaded;
+            std::error_code fe;
+            if (auto it = known.find(k); it != known.end() && std::filesystem::file_size(path, fe) == it->second && !fe) {
+                r.files[k].path = path;  // downloaded and verified by an earlier run
+                r.files[k].bytes = it->second;
+                continue;
+            }
+        }
+        auto [ec, d] = co_await s->c.download(f, path, {}, tuple);
+        if (ec) {
+            std::tie(r.ec, r.t.diag, r.outcome) = std::tuple(ec, d.diag, batch_outcome::failed);
+            co_return false;
+        }
+        if (journal)
+            note(r, journal->downloaded(i, k, d.bytes));
+        r.files[k] = std::move(d);
+    }
+    co_return true;
+}
+
+/// A task that ended in an earlier run: its results are queried again, for the report and the missing downloads.
+asio::awaitable<void> take_over_ended(state_ptr s, worker& w, std::size_t i, batch_result& r) {
+    const auto& item = (*s->opts.journal)[i];
+    w.now = phase::query;
+    r.taken_over = true;
+    auto [ec, t] = co_await s->c.query(item.task_id, tuple);
+    if (ec || !is_terminal(t.status)) {
+        t = task{};
+        t.id = item.task_id;
+        t.status = parse_task_status(item.status);
+        t.status_text = item.status;
+    }
+    r.t = std::move(t);
+}
+
+/// A job known to the journal as in doubt: reported, never submitted again.
+batch_result in_doubt_from_journal(batch_result r) {
+    r.step = batch_step::earlier_run;
+    r.outcome = batch_outcome::in_doubt;
+    r.ec = make_error_code(errc::submit_outcome_unknown);
+    return r;
+}
+
+/// The job is done with its task: downloads, then the outcome.
+asio::awaitable<void> finish(state_ptr s, worker& w, std::size_t i, batch_result& r) {
+    if (r.t.status != task_status::success) {
+        r.outcome = batch_outcome::failed;
+        if (!r.ec)
+            r.ec = make_error_code(r.t.status == task_status::cancel ? errc::task_cancelled : errc::task_failed);
+        co_return;
+    }
+    if (!s->opts.download_dir.empty()) {
+        bool fetched = co_await fetch(s, w, i, r);  // (no co_await inside && or ?: — g++ 12)
+        if (!fetched)
+            co_return;
+    }
+    r.step = r.taken_over && r.step == batch_step::earlier_run ? batch_step::earlier_run : batch_step::done;
+    r.outcome = batch_outcome::succeeded;
+    r.ec = {};
+}
+
+} // namespace
+
+asio::awaitable<std::optional<batch_result>> run_job(state_ptr s, worker& w, std::size_t i) {
+    auto job = s->jobs.job(i);
+    batch_result r;
+    r.index = i;
+    r.job_id = job.id.empty() ? std::to_string(i + 1) : job.id;
+    auto t0 = clock::now();
+    auto deadline = s->opts.job_timeout > duration::zero() ? t0 + s->opts.job_timeout : time_point::max();
+    auto st = s->opts.journal ? (*s->opts.journal)[i].st : journal_state::pending;
+    if (st == journal_state::in_doubt)
+        co_return in_doubt_from_journal(std::move(r));
+    if (st == journal_state::ended) {
+        r.step = batch_step::earlier_run;
+        co_await take_over_ended(s, w, i, r);
+        co_await finish(s, w, i, r);
+        if (r.step == batch_step::download && r.ec == asio::error::operation_aborted)
+            co_return std::nullopt;
+        co_return r;
+    }
+    if (st == journal_state::accepted) {
+        r.taken_over = true;  // accepted before a crash: waited for, not paid for twice
+        r.t.id = (*s->opts.journal)[i].task_id;
+    } else {
+        bool prepared = co_await prepare(s, w, job, r);
+        if (!prepared) {
+            if (s->stopping())
+                co_return std::nullopt;  // stopped: not submitted
+            co_return r;
+        }
+        auto room = co_await wait_for_room(s, w, deadline);
+        if (room != room_answer::yes) {
+            if (room == room_answer::stopping)
+                co_return std::nullopt;  // nothing sent: a resumed run submits it
+            std::tie(r.step, r.ec, r.outcome) =
+                std::tuple(batch_step::submit, make_error_code(errc::deadline_exceeded), batch_outcome::failed);
+            co_return r;
+        }
+        bool accepted = co_await submit(s, w, i, std::move(job), r);
+        if (!accepted)
+            co_return r;
+        r.submit_latency = clock::now() - t0;
+        if (s->stopping() && s->opts.on_stop == batch_stop::cancel_accepted && !is_terminal(r.t.status)) {
+            co_await cancel_task(s, w, i, r, asio::error::operation_aborted);
+            co_return r;
+        }
+    }
+    if (!is_terminal(r.t.status)) {
+        bool success = co_await wait_for(s, w, i, r, deadline);
+        if (!success)
+            co_return r;
+    }
+    r.latency = clock::now() - t0;
+    co_await finish(s, w, i, r);
+    // Stopped at once amid its downloads: the journal lets a resumed run fetch the rest.
+    if (r.step == batch_step::download && r.ec == asio::error::operation_aborted && s->opts.journal)
+        co_return std::nullopt;
+    co_return r;
+}
+
+} // namespace runninghub::batch_detail

@@ -1,0 +1,231 @@
+// batch_runner for real work (issue 9): distinct jobs with files and models,
+// back-pressure, the graceful stop, resume with downloads after a stop.
+#include "common.hpp"
+
+#include <runninghub/batch.hpp>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/detached.hpp>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct temp_dir {
+    temp_dir() {
+        std::string tmpl = (fs::temp_directory_path() / "runninghub-batchjobs-XXXXXX").string();
+        BOOST_REQUIRE(::mkdtemp(tmpl.data()));
+        path = tmpl;
+    }
+    ~temp_dir() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+    fs::path path;
+};
+
+/// n jobs of the app, each with its own prompt.
+rh::batch_jobs distinct_jobs(std::size_t n) {
+    std::vector<rh::batch_job> jobs;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::vector<rh::node_input> in{{"9", "text", ("prompt " + std::to_string(i)).c_str()}};
+        jobs.emplace_back(rh::ai_app(app_id), std::move(in));
+        jobs.back().id = "job-" + std::to_string(i);
+    }
+    return rh::batch_jobs::of(std::move(jobs));
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(batch)
+
+BOOST_AUTO_TEST_CASE(jobs_with_files_and_a_model_upload_each_file_once) {
+    harness h;
+    auto& [emu, io, c] = h;
+    temp_dir dir;
+    auto picture = dir.path / "cat.png";
+    std::ofstream(picture) << std::string(3000, 'x');
+    std::vector<rh::batch_job> jobs;
+    for (int i = 0; i < 4; ++i) {
+        jobs.emplace_back(rh::ai_app(app_id), some_inputs());
+        jobs.back().files.emplace_back("10", "image", picture);
+    }
+    jobs.emplace_back(rh::workflow(workflow_id), some_inputs());
+    rh::batch_job model(rh::standard_model("rhart-image-v1/text-to-image"), {});
+    model.body = {{"prompt", "a fox"}};
+    model.files.emplace_back("", "imageUrl", picture);
+    jobs.push_back(model);
+    std::vector<rh::batch_result> results;
+    rh::batch_options o;
+    o.concurrency = 2;  // later jobs find the upload done
+    o.on_result = [&](const rh::batch_result& r) { results.push_back(r); };
+    rh::batch_runner runner(c, o);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await runner.run(rh::batch_jobs::of(jobs));
+        BOOST_TEST(summary.succeeded == 6u);
+        BOOST_TEST(summary.uploads == 1u);
+    });
+    BOOST_TEST(results.size() == 6u);
+    BOOST_TEST(emu.counters().uploads == 1u);  // one file, six jobs
+    BOOST_TEST(emu.counters().tasks_created == 6u);
+}
+
+BOOST_AUTO_TEST_CASE(an_account_limit_costs_no_job) {
+    // Until the client's gate is on by default, the limit is given explicitly.
+    auto eo = fast_emulator(300ms);
+    eo.concurrency_limit = 5;
+    harness h(eo, [](rh::client_options& o) { o.throttle.max_in_flight_tasks = 5; });
+    auto& [emu, io, c] = h;
+    rh::batch_options o;
+    o.concurrency = 30;
+    rh::batch_runner runner(c, o);
+    auto t0 = rh::clock::now();
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await runner.run(distinct_jobs(30));
+        BOOST_TEST(summary.succeeded == 30u);
+        BOOST_TEST(summary.failed + summary.in_doubt == 0u);
+    });
+    // Ideal: 30 jobs / 5 at a time × 300 ms = 1.8 s.
+    BOOST_TEST_MESSAGE("30 jobs of 300 ms at a limit of 5: " << seconds_since(t0) << " s (ideal 1.8 s), "
+                                                              << emu.counters().rejected_concurrency << " 421s");
+    BOOST_TEST(emu.counters().tasks_created == 30u);  // each job's task created once
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_waits_for_accepted_tasks_and_reports_every_id) {
+    harness h(fast_emulator(800ms));
+    auto& [emu, io, c] = h;
+    std::set<std::string> ids;
+    rh::batch_options o;
+    o.concurrency = 3;
+    o.on_result = [&](const rh::batch_result& r) {
+        BOOST_TEST((r.outcome == rh::batch_outcome::succeeded));
+        ids.insert(r.t.id);
+    };
+    rh::batch_runner runner(c, o);
+    asio::cancellation_signal stop;
+    run_test(io, [&]() -> asio::awaitable<void> {
+        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+            co_await sleep_for(300ms);
+            stop.emit(asio::cancellation_type::terminal);
+        }, asio::detached);
+        auto [ec, summary] = co_await runner.run(distinct_jobs(12), asio::bind_cancellation_slot(stop.slot(), tuple_token));
+        BOOST_TEST(ec == asio::error::operation_aborted, ec.message());
+        BOOST_TEST(summary.succeeded == 3u);
+        BOOST_TEST(summary.in_flight == 0u);
+    });
+    BOOST_TEST(ids.size() == 3u);
+    BOOST_TEST(emu.counters().tasks_created == 3u);
+    BOOST_TEST(emu.counters().tasks_cancelled == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_leaves_jobs_waiting_for_room_to_the_next_run) {
+    // Jobs beyond the account's limit wait in the runner, not in the client: a stop
+    // sends none of them, reports none of them, and a resumed run submits them once.
+    auto eo = fast_emulator(500ms);
+    eo.concurrency_limit = 2;
+    harness h(eo, [](rh::client_options& o) { o.throttle.max_in_flight_tasks = 2; });
+    auto& [emu, io, c] = h;
+    temp_dir dir;
+    auto run_once = [&](bool stop_early) {
+        rh::batch_journal journal(dir.path / "journal", "room", 8);
+        rh::batch_options o;
+        o.concurrency = 8;
+        o.journal = &journal;
+        std::size_t reported = 0;
+        o.on_result = [&](const rh::batch_result& r) {
+            ++reported;
+            BOOST_TEST((r.outcome == rh::batch_outcome::succeeded));
+        };
+        rh::batch_runner runner(c, o);
+        asio::cancellation_signal stop;
+        io.restart();
+        rh::batch_summary summary;
+        run_test(io, [&]() -> asio::awaitable<void> {
+            if (stop_early)
+                asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+                    co_await sleep_for(200ms);
+                    stop.emit(asio::cancellation_type::terminal);
+                }, asio::detached);
+            auto r = co_await runner.run(distinct_jobs(8), asio::bind_cancellation_slot(stop.slot(), tuple_token));
+            summary = std::get<1>(r);
+        });
+        BOOST_TEST(reported == summary.ended);
+        return summary;
+    };
+    auto first = run_once(true);
+    BOOST_TEST(first.succeeded == 2u);  // the two under way
+    BOOST_TEST(emu.counters().tasks_created == 2u);
+    BOOST_TEST(emu.counters().rejected_concurrency == 0u);
+    auto second = run_once(false);
+    BOOST_TEST(second.succeeded == 8u);
+    BOOST_TEST(second.taken_over == 2u);
+    BOOST_TEST(emu.counters().tasks_created == 8u);
+}
+
+BOOST_AUTO_TEST_CASE(resume_after_a_stop_downloads_each_file_once) {
+    harness h(fast_emulator(400ms));
+    auto& [emu, io, c] = h;
+    temp_dir dir;
+    auto run_once = [&](bool stop_early, std::map<std::size_t, std::string>& ids) {
+        rh::batch_journal journal(dir.path / "journal", "resume", 12);
+        rh::batch_options o;
+        o.concurrency = 4;
+        o.journal = &journal;
+        o.download_dir = dir.path / "out";
+        o.on_result = [&](const rh::batch_result& r) {
+            if (!r.t.id.empty())
+                ids[r.index] = r.t.id;
+        };
+        rh::batch_runner runner(c, o);
+        asio::cancellation_signal stop;
+        io.restart();
+        run_test(io, [&]() -> asio::awaitable<void> {
+            if (stop_early)
+                asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+                    co_await sleep_for(600ms);  // some ended, some accepted
+                    stop.emit(asio::cancellation_type::terminal);
+                    stop.emit(asio::cancellation_type::terminal);  // the second: at once
+                }, asio::detached);
+            co_await runner.run(distinct_jobs(12), asio::bind_cancellation_slot(stop.slot(), tuple_token));
+        });
+    };
+    std::map<std::size_t, std::string> first, second;
+    run_once(true, first);
+    auto created = emu.counters().tasks_created;
+    BOOST_TEST(created < 12u);
+    run_once(false, second);
+    BOOST_TEST(emu.counters().tasks_created == 12u);  // each job's task created once
+    BOOST_TEST(second.size() == 12u);
+    for (auto& [i, id] : first)
+        BOOST_TEST(second.at(i) == id);  // the task of the first run, taken over
+    BOOST_TEST(requests_to(emu, "GET /files") == 12u);  // each result file downloaded once
+    BOOST_TEST(static_cast<std::size_t>(std::distance(fs::directory_iterator(dir.path / "out"), {})) == 12u);
+}
+
+BOOST_AUTO_TEST_CASE(a_job_deadline_cancels_its_task) {
+    harness h(fast_emulator(10s));
+    auto& [emu, io, c] = h;
+    rh::batch_options o;
+    o.concurrency = 2;
+    o.job_timeout = 300ms;
+    std::vector<rh::batch_result> results;
+    o.on_result = [&](const rh::batch_result& r) { results.push_back(r); };
+    rh::batch_runner runner(c, o);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await runner.run(distinct_jobs(2));
+        BOOST_TEST(summary.failed == 2u);
+    });
+    for (auto& r : results) {
+        BOOST_TEST(r.ec == rh::errc::deadline_exceeded, r.ec.message());
+        BOOST_TEST(r.cancel_confirmed);
+    }
+    BOOST_TEST(emu.counters().tasks_cancelled == 2u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
