@@ -13,5 +13,6 @@
 #include <runninghub/service.hpp>           // account, queue status, webhook records, app and workflow metadata
 #include <runninghub/stats.hpp>             // client_stats
 #include <runninghub/task.hpp>              // ai_app, workflow, node_input, run_options, task
+#include <runninghub/version.hpp>           // RUNNINGHUB_VERSION
 #include <runninghub/webhook.hpp>           // webhook_listener, webhook_event
 #include <runninghub/with_diagnostics.hpp>  // the default completion token

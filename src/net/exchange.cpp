@@ -3,6 +3,8 @@
 
 #include "net/connection.hpp"
 
+#include <runninghub/version.hpp>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -44,7 +46,7 @@ void write_head(std::string& head, const exchange_target& to, const http_request
     static constexpr const char* verbs[] = {"GET ", "POST ", "PUT "};
     head.append(verbs[static_cast<int>(req.method)]).append(to.path_prefix).append(req.target);
     head.append(" HTTP/1.1\r\nHost: ").append(to.host_header);
-    head.append("\r\nUser-Agent: runninghub-cpp/0.1\r\n");
+    head.append("\r\nUser-Agent: runninghub-cpp/" RUNNINGHUB_VERSION "\r\n");
     if (req.authorize)
         head.append("Accept: application/json\r\nAuthorization: ").append(to.bearer).append("\r\n");
     head.append(req.headers);

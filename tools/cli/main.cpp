@@ -3,6 +3,8 @@
 // command talks to an embedded emulator.
 #include "cli.hpp"
 
+#include <runninghub/version.hpp>
+
 #include <CLI/CLI.hpp>
 
 #include <iostream>
