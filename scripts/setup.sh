@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing (Debian 12, as root), then configures and builds.
+# Installs what is missing (Debian 12, as root), then configures and builds:
+# everything, or only the targets given (`setup.sh cli`: the command-line tool,
+# which is all the main job needs).
 # Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo),
 # RUNNINGHUB_SANITIZE (e.g. address,undefined).
 set -euo pipefail
@@ -21,4 +23,9 @@ fi
 build=${BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" \
       -DRUNNINGHUB_SANITIZE="${RUNNINGHUB_SANITIZE:-}" -DRUNNINGHUB_BUILD_TESTS=ON -DRUNNINGHUB_BUILD_TOOLS=ON >/dev/null
-cmake --build "$build" -j"$(nproc)"
+targets=()
+for t in "$@"; do
+    [ "$t" = cli ] && t=runninghub_cli
+    targets+=(--target "$t")
+done
+cmake --build "$build" -j"$(nproc)" "${targets[@]}"

@@ -65,7 +65,6 @@ target make_target(const args& a, bool needs_app) {
         rh::emulator_options eo;
         eo.run_time = 300ms;
         eo.queue_time = 100ms;
-        eo.failure_rate = 0.02;
         t.emu = std::make_unique<rh::emulator>(eo);
         t.opts = t.emu->make_client_options();
         t.opts.poll.first_delay = 300ms;
