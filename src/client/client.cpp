@@ -53,8 +53,8 @@ void count_into(endpoint_stats& e, const error_code& ec) {
 detail::window_params window_params_of(const throttle_options& t) {
     detail::window_params p;
     p.cap = t.max_in_flight_tasks;
-    p.probe_delay = t.probe_delay;
-    p.max_probe_delay = std::max(t.max_probe_delay, t.probe_delay);
+    p.probe_delay = std::max<duration>(t.probe_delay, std::chrono::milliseconds(10));  // never a busy loop
+    p.max_probe_delay = std::max(t.max_probe_delay, p.probe_delay);
     return p;
 }
 

@@ -1,5 +1,6 @@
 #include "core/flow.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace runninghub::detail {
@@ -20,8 +21,8 @@ bool is_account_full(const error_code& ec) noexcept {
 }
 
 duration probe_delay(const window_params& p, unsigned level, duration retry_after, double u) noexcept {
-    if (retry_after >= duration::zero())
-        return std::min(retry_after, p.max_retry_after);
+    if (retry_after >= duration::zero())  // "Retry-After: 0" must not become a busy loop
+        return std::clamp<duration>(retry_after, std::chrono::milliseconds(100), p.max_retry_after);
     auto base = std::chrono::duration<double>(p.probe_delay).count() * std::pow(2.0, std::min(level, 30u) - 1.0);
     base = std::min(base, std::chrono::duration<double>(p.max_probe_delay).count());
     // Jittered in [base/2, base): processes sharing a key do not probe in step.
@@ -62,10 +63,10 @@ void submit_window::on_accepted(const window_ticket& t, time_point now) noexcept
     ++tasks_;
     if (t.probe)
         probing_ = false;
-    if (t.epoch == epoch_) {  // the account had room after the last back-pressure
+    if (t.epoch == epoch_)  // the account had room after the last back-pressure
         blocked_ = false;
-        level_ = 0;
-    }
+    if (t.probe)
+        level_ = 0;  // a probe found room: probing starts over from probe_delay
     grow();
     window_ = std::max(window_, capped(static_cast<double>(tasks_)));  // proven room (a probe may exceed it)
 }
@@ -92,6 +93,7 @@ void submit_window::on_backpressure(const window_ticket& t, time_point now, dura
     ssthresh_ = window_;
     blocked_ = true;
     ++level_;
+    jitter_ = u;
     probe_at_ = now + probe_delay(p_, level_, retry_after, u);
 }
 
@@ -116,7 +118,7 @@ std::optional<time_point> submit_window::probe_at() const noexcept {
     if (blocked_)
         return probe_at_;
     if (in_flight() >= limit())
-        return moved_ + p_.probe_delay;  // full, and nothing moved for a while
+        return moved_ + probe_delay(p_, level_ + 1, duration(-1), jitter_);  // full, and nothing moved
     return std::nullopt;
 }
 

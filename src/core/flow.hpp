@@ -84,8 +84,9 @@ struct window_ticket {
 /// that much room), and blocks sending until a task of this client is seen to
 /// end or, one submission at a time, a probe delay passes (Retry-After, else
 /// a backoff doubling up to max_probe_delay: other processes may share the key).
-/// A full window that sees nothing move for probe_delay probes too: its tasks
-/// may have ended unseen (nobody waits for them). The user's cap is never exceeded.
+/// A full window that sees nothing move for a probe delay probes too: its tasks
+/// may have ended unseen (nobody waits for them). The probe delay grows with each
+/// episode until a probe finds room. The user's cap is never exceeded.
 class submit_window {
 public:
     explicit submit_window(window_params p);
@@ -130,7 +131,8 @@ private:
     std::size_t submissions_ = 0, tasks_ = 0, seed_ = 0;
     std::uint64_t epoch_ = 0, answers_ = 0, probes_ = 0;
     bool blocked_ = false, probing_ = false;
-    unsigned level_ = 0;  // back-pressure episodes since the last accepted submit
+    unsigned level_ = 0;  // back-pressure episodes since a probe last found room
+    double jitter_ = 1.0; // the last episode's draw, for the full window's probe
     time_point probe_at_{};
     time_point moved_{};  // the last submission, answer or task end
 };

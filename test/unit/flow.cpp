@@ -126,6 +126,14 @@ BOOST_AUTO_TEST_CASE(a_full_window_with_nothing_ending_probes_after_a_growing_ji
     BOOST_TEST((*w.probe_at() == now + 1s));
 }
 
+BOOST_AUTO_TEST_CASE(the_probe_delay_is_bounded_both_ways) {
+    window_params p;
+    BOOST_TEST((probe_delay(p, 1, 0s, 0.5) == duration(100ms)));  // Retry-After: 0 is not a busy loop
+    BOOST_TEST((probe_delay(p, 1, 1h, 0.5) == duration(p.max_retry_after)));
+    BOOST_TEST((probe_delay(p, 1, no_retry_after, 0.0) == duration(1s)));
+    BOOST_TEST((probe_delay(p, 40, no_retry_after, 0.0) == duration(15s)));
+}
+
 BOOST_AUTO_TEST_CASE(a_probe_may_exceed_a_window_held_by_tasks_that_ended_unseen) {
     submit_window w({});
     for (int i = 0; i < 2; ++i)
