@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -78,6 +79,11 @@ asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, 
         auto seeded = std::make_shared<asio::steady_timer>(ex, clock::now() + std::chrono::seconds(1));
         asio::co_spawn(ex, fetch_seed(seeded), asio::detached);
         co_await seeded->async_wait(asio::as_tuple(asio::use_awaitable));
+        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+            detail::outcome r;  // cancelled while waiting for the seed: nothing was sent
+            r.ec = asio::error::operation_aborted;
+            co_return r;
+        }
     }
 
     // A gate slot held by this submission; given back unless the task takes it.
