@@ -180,6 +180,17 @@ BOOST_AUTO_TEST_CASE(a_full_window_where_nothing_moves_probes_once_the_probe_del
     BOOST_TEST(w.may_send(t0 + 5s));
 }
 
+BOOST_AUTO_TEST_CASE(the_probe_backoff_starts_over_only_when_a_probe_finds_room) {
+    submit_window w({});
+    w.on_accepted(w.take(t0), t0);
+    w.on_backpressure(w.take(t0), t0, no_retry_after, 0.0);
+    BOOST_TEST((*w.probe_at() == t0 + 1s));  // level 1: 2 s, jittered to half
+    w.on_task_end(t0);                      // our task ended: room, not a probe
+    w.on_accepted(w.take(t0), t0);
+    w.on_backpressure(w.take(t0), t0, no_retry_after, 0.0);
+    BOOST_TEST((*w.probe_at() == t0 + 2s));  // level 2: the backoff went on
+}
+
 BOOST_AUTO_TEST_CASE(the_user_cap_bounds_every_growth) {
     window_params p;
     p.cap = 3;
