@@ -57,6 +57,18 @@ bool admitted(const route& r, call& c, json::value& body) {
 
 } // namespace
 
+bool over_limit_answer(call& c) {
+    int code = c.st.opts.over_limit_code;
+    ++c.st.stats.over_limit_answers[code];
+    switch (code) {
+    case 804: return legacy_error(c.res, 804, "APIKEY_TASK_IS_RUNNING");
+    case 415: return legacy_error(c.res, 415, "TASK_INSTANCE_MAXED");
+    case 814: return legacy_error(c.res, 814, "PERSONAL_QUEUE_COUNT_LIMIT");
+    case 1520: return legacy_error(c.res, 1520, "concurrency full");
+    default: return legacy_error(c.res, code, "TASK_QUEUE_MAXED");
+    }
+}
+
 void call::created(const std::string& id) {
     auto& t = st.tasks.at(id);
     if (!t.webhook_url.empty())

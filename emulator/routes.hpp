@@ -53,6 +53,9 @@ std::span<const route> model_routes();   // routes_model.cpp: the Standard Model
 /// The `webhookUrl` a submit asked for; empty when none.
 std::string webhook_url_of(const json::object& body);
 
+/// A submit beyond the key's concurrency limit: answered with opts.over_limit_code, counted.
+bool over_limit_answer(call& c);
+
 /// Answers one whole request; true when it created a task.
 bool dispatch(state& st, webhooks& hooks, const request_t& req, response_t& res);
 

@@ -75,7 +75,7 @@ bool submit(call& c, submit_kind kind) {
             return legacy_error(c.res, 433, "VALIDATE_PROMPT_FAILED: workflow is not valid JSON");
     }
     if (c.st.over_limit(c.key, c.now))
-        return legacy_error(c.res, 421, "TASK_QUEUE_MAXED");
+        return over_limit_answer(c);
     json::object tips{{"result", node_errors.empty()}, {"error", nullptr},
                       {"outputs_to_execute", json::array{"9"}}, {"node_errors", node_errors}};
     std::string task_id, status = "FAILED";

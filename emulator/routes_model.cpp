@@ -37,7 +37,7 @@ bool run_model(call& c) {
     if (!c.body->contains("prompt"))
         return flat_error(c.res, "1007", "Invalid parameters: prompt is required");
     if (!instant && c.st.over_limit(c.key, c.now))
-        return legacy_error(c.res, 421, "TASK_QUEUE_MAXED");
+        return over_limit_answer(c);
     auto id = c.st.create_task(c.key, std::string(c.rest), webhook_url_of(*c.body), c.now, instant);
     c.created(id);
     json_answer(c.res, instant ? c.st.task_json(id, c.st.tasks.at(id), c.now) : c.st.accepted_json(id, c.now));

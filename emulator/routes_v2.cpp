@@ -8,6 +8,8 @@ namespace runninghub::emu {
 namespace {
 
 bool queue_status(call& c) {
+    if (!c.st.opts.queue_status_supported)
+        return not_found(c.res);
     if (!c.st.bearer_key(c.req[http::field::authorization], c.key))
         return legacy_error(c.res, 1002, "Invalid API Key");
     auto running = c.st.active_tasks(c.key, c.now);
@@ -43,7 +45,7 @@ bool run(call& c, bool app) {
             return flat_error(c.res, "1101", "Node info error: nodeId, fieldName and fieldValue are required");
     }
     if (c.st.over_limit(c.key, c.now))
-        return legacy_error(c.res, 421, "TASK_QUEUE_MAXED");
+        return over_limit_answer(c);
     auto task_id = c.st.create_task(c.key, id, webhook_url_of(*c.body), c.now);
     c.created(task_id);
     json_answer(c.res, c.st.accepted_json(task_id, c.now));

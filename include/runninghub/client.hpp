@@ -95,14 +95,24 @@ public:
 
     /// POST /openapi/v2/run/ai-app/{id}: submits a paid task.
     /// Handler: void(error_code, task) — the accepted task, QUEUED or RUNNING.
-    /// Errors: a service code (421 task_queue_maxed, 1002 invalid_api_key, 901
-    /// webapp_not_exists …): no task; a transport error before the request was
-    /// sent: no task; errc::submit_outcome_unknown: sent, no valid answer
-    /// (diag.cause says why), the task MAY exist, do not resubmit blindly;
-    /// errc::task_failed: the service rejected the workflow at once.
-    /// Repeats: only what certainly created no task (retry.submit), throttled
-    /// by the submit gate. Cancellation: terminal; once the request is out the
-    /// task may exist (operation_aborted does not cancel it at the service).
+    /// Back-pressure: submits go through the submit gate, a window that learns
+    /// the account's concurrency (throttle_options). An answer that the account
+    /// is full (421, 415, 804 on a create, 814, 1520) is not an error: no task
+    /// was created, so the submit waits, first in line, until a task of this
+    /// client is seen to end or a probe delay passes, and goes again, spending
+    /// no attempt and no retry budget. It waits until the caller cancels
+    /// (operation_aborted; run_and_wait's deadline: deadline_exceeded) or
+    /// throttle.backpressure_timeout passes: then the last "full" answer is the
+    /// error (e.g. 421 task_queue_maxed, 804 apikey_task_is_running), and
+    /// diag.server_message says it waited. No task exists in any of these cases.
+    /// Errors: a service code (1002 invalid_api_key, 901 webapp_not_exists …):
+    /// no task; a transport error before the request was sent: no task;
+    /// errc::submit_outcome_unknown: sent, no valid answer (diag.cause says
+    /// why), the task MAY exist, do not resubmit blindly; errc::task_failed:
+    /// the service rejected the workflow at once.
+    /// Repeats: only what certainly created no task (retry.submit).
+    /// Cancellation: terminal; once the request is out the task may exist
+    /// (operation_aborted does not cancel it at the service).
     template <class CompletionToken = default_token>
     auto run(ai_app app, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_run, false, std::move(app.id),

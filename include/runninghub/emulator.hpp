@@ -66,7 +66,13 @@ struct emulator_options {
     duration queue_time = std::chrono::milliseconds(0);
     duration run_time = std::chrono::milliseconds(200);
     double failure_rate = 0.0;                  // share of tasks that end FAILED
-    std::size_t concurrency_limit = 0;          // active tasks per key; beyond: 421; 0: unlimited
+    std::size_t concurrency_limit = 0;          // active tasks per key; beyond: over_limit_code; 0: unlimited
+    /// The answer to a submit beyond concurrency_limit: 421 TASK_QUEUE_MAXED
+    /// (shared keys), 804 APIKEY_TASK_IS_RUNNING (consumer keys, on create),
+    /// 415 TASK_INSTANCE_MAXED (exclusive keys), 814 PERSONAL_QUEUE_COUNT_LIMIT, 1520.
+    int over_limit_code = 421;
+    /// false: GET /openapi/v2/queue/status answers 404, as a service without it would.
+    bool queue_status_supported = true;
     std::size_t keep_alive_max_requests = 0;    // then Connection: close; 0: unlimited
     duration keep_alive_idle = std::chrono::seconds(60);  // idle connections closed after
     std::vector<fault> faults;
@@ -103,7 +109,8 @@ struct emulator_counters {
     std::map<std::string, std::uint64_t> create_faults;  // by fault kind, on submits (v2 run) only
     std::uint64_t tasks_created = 0;
     std::uint64_t tasks_cancelled = 0;              // by /task/openapi/cancel before they ended
-    std::uint64_t rejected_concurrency = 0;         // 421 answers
+    std::uint64_t rejected_concurrency = 0;         // submits refused beyond concurrency_limit
+    std::map<int, std::uint64_t> over_limit_answers;  // the same by code answered (421, 804 …)
     std::uint64_t connections = 0;                  // accepted
     std::uint64_t in_progress = 0;                  // requests read and not yet answered (or dropped)
     std::uint64_t webhooks_delivered = 0;           // callbacks answered 2xx

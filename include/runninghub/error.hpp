@@ -105,6 +105,9 @@ bool is_retryable(const error_code& ec) noexcept;
 
 /// True when the service answered that it did not create the task because of
 /// load (421, 415, 1003, 1010, 1011, 1520, HTTP 429): a submit may be repeated.
+/// A submit answered that the account is full (421, 415, 1520, and 804 or 814
+/// on a create) is not failed at all: the submit gate waits and sends it again
+/// (throttle_options).
 bool is_backpressure(const error_code& ec) noexcept;
 
 /// What travels beside an error_code: never contains the API key.

@@ -65,7 +65,9 @@ struct retry_policy {
 /// timeouts, 429, 5xx and back-pressure codes. A submit (run) is repeated only
 /// when the task was certainly not created: the request was not completely
 /// written (connection refused, connect or TLS failure, no pooled connection),
-/// or the service answered 421, 415, 1003, 1010, 1011, 1520 or HTTP 429.
+/// or the service answered 1003, 1010, 1011 or HTTP 429. The account's
+/// "full" answers (421, 415, 804, 814, 1520) are not failures: the submit
+/// gate waits and sends again (throttle_options), outside these limits.
 /// Once a submit went out without a valid answer it is never repeated
 /// (errc::submit_outcome_unknown).
 struct retry_options {
@@ -82,11 +84,24 @@ struct retry_options {
 
 /// Client-side throttling.
 struct throttle_options {
-    /// The account's concurrency: submissions beyond it wait in a FIFO queue
-    /// inside the client. A slot frees when the client sees the task end
-    /// (wait or query). A 421 while under the limit halves the window; each
-    /// accepted submit grows it back (additive) up to this maximum. 0: off.
+    /// Submissions and accepted tasks in flight go through a window that
+    /// discovers the account's concurrency (always on): it starts at 2 (or at
+    /// GET /openapi/v2/queue/status's concurrentLimit when the service answers
+    /// it), grows with accepted submits, halves on a "full" answer (421, 415,
+    /// 804 on a create, 814, 1520). Submissions beyond it wait in a FIFO queue
+    /// inside the client; a slot frees when the client sees a task end (wait or
+    /// query). This caps the window; 0: no cap, the window alone decides.
     std::size_t max_in_flight_tasks = 0;
+    /// A submit answered "full" waits (no retry budget, no attempt spent) for a
+    /// task of this client to end or for a probe delay, then goes again; after
+    /// this long since its first "full" answer it fails with that answer
+    /// (e.g. errc::task_queue_maxed). 0: until cancelled.
+    duration backpressure_timeout = std::chrono::minutes(30);
+    /// The first probe of a full account when no task of this client ends;
+    /// doubles per "full" answer (jittered) up to max_probe_delay. A
+    /// Retry-After from the service is used instead.
+    duration probe_delay = std::chrono::seconds(2);
+    duration max_probe_delay = std::chrono::seconds(30);
     /// Requests per second for all calls of the client (token bucket); 0: off.
     double requests_per_second = 0;
     std::size_t burst = 10;

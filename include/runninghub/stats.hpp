@@ -77,20 +77,28 @@ struct pool_stats {
 struct retry_stats {
     std::uint64_t transport = 0;      // connection refused/reset/dropped, TLS, DNS
     std::uint64_t timeout = 0;        // a phase or the pool wait timed out
-    std::uint64_t backpressure = 0;   // 421, 415, 1003, 1010, 1011, 1520, HTTP 429
+    std::uint64_t backpressure = 0;   // 1003, 1010, 1011, HTTP 429 (a submit's "full" answers wait in the gate)
     std::uint64_t server_error = 0;   // HTTP 5xx, 500/1000/1005/1012
     std::uint64_t protocol = 0;       // malformed answer
     std::uint64_t budget_exhausted = 0;  // repeats refused by the retry budget
 };
 
-/// The submit gate (throttle_options).
+/// The submit gate (throttle_options): the window it learned and why.
 struct throttle_stats {
-    std::size_t max = 0;           // configured max_in_flight_tasks (0: off)
-    double window = 0;             // current window, <= max
-    std::size_t in_flight = 0;     // tasks holding a slot
+    std::size_t max = 0;           // the user's cap, max_in_flight_tasks (0: none)
+    double window = 0;             // the learned window (<= max when set)
+    std::size_t limit = 0;         // slots it allows now: the window, rounded down, at least 1
+    std::size_t in_flight = 0;     // slots held: submissions out plus tasks accepted and not seen to end
+    std::size_t tasks = 0;         // of which tasks
     std::size_t queued = 0;        // submissions waiting for a slot
     std::size_t queued_peak = 0;
-    std::uint64_t shrinks = 0;     // 421s that shrank the window
+    std::size_t waiting_on_backpressure = 0;  // of the queued, those the service answered "full"
+    bool blocked = false;          // full: waiting for a task to end or the next probe
+    bool discovering = true;       // slow start: no back-pressure and no seed yet
+    std::size_t seed = 0;          // concurrentLimit from queue/status (0: not known)
+    std::uint64_t shrinks = 0;     // back-pressure episodes that shrank the window
+    std::uint64_t backpressure_answers = 0;  // 421, 415, 804, 814, 1520 answers to submits
+    std::uint64_t probes = 0;      // submissions sent while blocked, to test the account
     std::string last_reason;       // why the window last shrank
 };
 

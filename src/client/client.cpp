@@ -50,11 +50,14 @@ void count_into(endpoint_stats& e, const error_code& ec) {
         ++e.transport_error;
 }
 
-std::string endpoint_text(const detail::endpoint& e, std::string_view target) {
-    static constexpr std::string_view verbs[] = {"GET ", "POST ", "PUT "};
-    std::string s(verbs[static_cast<int>(e.method)]);
-    return s.append(target);
+detail::window_params window_params_of(const throttle_options& t) {
+    detail::window_params p;
+    p.cap = t.max_in_flight_tasks;
+    p.probe_delay = std::max<duration>(t.probe_delay, std::chrono::milliseconds(10));  // never a busy loop
+    p.max_probe_delay = std::max(t.max_probe_delay, p.probe_delay);
+    return p;
 }
+
 
 } // namespace
 
@@ -74,7 +77,7 @@ std::string run_arguments_error(bool workflow, const std::vector<node_input>& in
 detail::client_impl::client_impl(asio::any_io_executor e, client_options o)
     : ex(o.single_threaded ? e : strand_of(e)), opts(checked(std::move(o))),
       log(opts.logger, opts.log_threshold, opts.api_key), base(origin_of(opts)), http(ex, opts, log),
-      rng(std::random_device{}()), gate(ex, opts.throttle.max_in_flight_tasks),
+      rng(std::random_device{}()), gate(ex, window_params_of(opts.throttle)),
       limiter(opts.throttle.requests_per_second, opts.throttle.burst),
       retry(opts.retry.budget_tokens, opts.retry.budget_refill), tasks(gate, counters.task_latency),
       waits(ex, opts, tasks, [this](std::string_view id, time_point deadline) { return query_once(id, deadline); },
@@ -171,125 +174,6 @@ asio::awaitable<detail::reply> detail::client_impl::call_counted(std::string_vie
         if (!delay)
             co_return r;
         if (auto ec = co_await sleep(*delay)) {
-            r.ec = ec;
-            co_return r;
-        }
-    }
-}
-
-asio::awaitable<detail::outcome> detail::client_impl::submit_once(const detail::http_request& req, endpoint_id which) {
-    detail::outcome r;
-    r.t.diag.endpoint = endpoint_text(detail::row(which), req.target);
-    if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
-        r.ec = ec;
-        co_return r;
-    }
-    auto started = clock::now();
-    auto res = co_await http.request(base, req, started + opts.timeout.request);
-    counters.submit_latency.record(clock::now() - started);
-    r.sent = res.request_written;
-    if (res.ec) {
-        if (res.request_written && res.ec != asio::error::operation_aborted) {
-            // Sent, no answer: the task may exist. Never repeat it.
-            r.t.diag.cause = res.ec;
-            r.ec = make_error_code(errc::submit_outcome_unknown);
-        } else {
-            r.ec = res.ec;
-            r.t.diag.server_message = res.detail;
-        }
-        count_call(which, r.ec);
-        co_return r;
-    }
-    r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
-    if (r.ec == errc::protocol_error || r.ec == errc::http_server_error || r.ec == errc::http_unexpected_status) {
-        // An answer we cannot read (5xx, malformed JSON): the task may exist.
-        r.t.diag.cause = r.ec;
-        r.ec = make_error_code(errc::submit_outcome_unknown);
-    } else if (r.ec) {
-        if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
-            r.retry_after = *ra;
-    }
-    count_call(which, r.ec);
-    co_return r;
-}
-
-namespace {
-// A submit accepted at once as FAILED, or with node_errors in its promptTips: errc::task_failed, shown.
-void reject_failed_at_once(detail::outcome& r, std::string endpoint) {
-    auto tips = parse_prompt_tips(r.t.prompt_tips);
-    if (r.t.status != task_status::failed && !(tips && tips->has_node_errors()))
-        return;
-    r.t.diag.endpoint = std::move(endpoint);
-    r.t.diag.server_code = r.t.error_code;
-    r.t.diag.server_message = r.t.error_message;
-    if (tips && tips->has_node_errors())
-        r.t.diag.server_message += (r.t.diag.server_message.empty() ? "node_errors: " : "; node_errors: ") +
-                                   json::serialize(tips->node_errors);
-    else if (r.t.diag.server_message.empty())
-        r.t.diag.server_message = r.t.prompt_tips;
-    r.ec = make_error_code(errc::task_failed);
-}
-} // namespace
-
-asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, std::string target, std::string body) {
-    auto self = shared_from_this();
-    auto req = request_for(which, target);
-    req.body = std::move(body);
-
-    // A gate slot held by this submission; given back unless the task takes it.
-    struct slot_guard {
-        detail::client_impl* owner;
-        bool held = false;
-        void release() {
-            if (std::exchange(held, false))
-                owner->gate.release();
-        }
-        ~slot_guard() { release(); }
-    } slot{this};
-
-    detail::outcome r;
-    auto started = clock::now();
-    for (unsigned attempt = 1;; ++attempt) {
-        if (gate.enabled() && !slot.held) {
-            if (auto ec = co_await gate.acquire()) {
-                r = {};
-                r.ec = ec;
-                r.t.diag.endpoint = endpoint_text(detail::row(which), target);
-                co_return r;
-            }
-            slot.held = true;
-        }
-        r = co_await submit_once(req, which);
-        if (!r.ec) {
-            ++counters.submits_accepted;
-            retry.on_success();
-            gate.on_accepted();
-            reject_failed_at_once(r, endpoint_text(detail::row(which), target));
-            if (!r.ec && !is_terminal(r.t.status)) {
-                tasks.accepted(r.t.id, clock::now());
-                slot.held = false;  // the task holds the slot until the client sees it end
-            }
-            co_return r;
-        }
-        if (r.ec == errc::task_queue_maxed)
-            gate.on_queue_maxed("421 TASK_QUEUE_MAXED with " + std::to_string(gate.stats().in_flight) +
-                                " submissions in flight");
-        if (r.ec == asio::error::operation_aborted || r.ec == errc::client_shut_down)
-            co_return r;
-        // core/retry repeats only what certainly created no task.
-        auto delay = repeat_after(detail::call_kind::submit, r.sent, opts.retry.submit, r.ec, attempt, started,
-                                  r.retry_after);
-        if (!delay) {
-            r.ec == errc::submit_outcome_unknown ? ++counters.submits_unknown : ++counters.submits_rejected;
-            co_return r;
-        }
-        ++counters.submit_retries;
-        if (log.enabled(log_level::info))
-            log(log_level::info, "submit " + target + ": " + r.ec.message() + "; repeating (attempt " +
-                                     std::to_string(attempt + 1) + ")");
-        slot.release();  // others may use the slot during the backoff
-        if (auto ec = co_await sleep(*delay)) {
-            r = {};
             r.ec = ec;
             co_return r;
         }

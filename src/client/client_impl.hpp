@@ -22,6 +22,7 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
 #include <array>
@@ -44,9 +45,12 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
                                                bool (*state_code)(const error_code&) = nullptr);
     /// The same for an endpoint outside the table (call_api): counted under `name`.
     boost::asio::awaitable<detail::reply> call(std::string_view name, detail::http_request req);
-    /// A submit of any kind: throttled by the gate, repeated only when it
-    /// certainly created no task.
+    /// A submit of any kind: throttled by the gate, sent again after a "full"
+    /// answer, repeated otherwise only when it certainly created no task.
     boost::asio::awaitable<detail::outcome> submit(detail::endpoint_id e, std::string target, std::string body);
+    /// Seeds the gate's window with queue/status's concurrentLimit (once, at
+    /// the first submit), then cancels `done`.
+    boost::asio::awaitable<void> fetch_seed(std::shared_ptr<boost::asio::steady_timer> done);
     boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req, detail::endpoint_id which);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
@@ -87,6 +91,7 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     /// Calls by endpoint row, counted without building strings on the hot path.
     std::array<endpoint_stats, static_cast<std::size_t>(detail::endpoint_id::count)> calls{};
     std::map<std::string, endpoint_stats, std::less<>> other_calls;  // call_api's paths
+    bool seed_asked = false;                     // fetch_seed started
     std::string webhook_url;                     // filled into run bodies when set
     std::atomic<std::uint64_t> webhook_generation{0};  // events of older attachments are ignored
     detail::wait_service waits;
@@ -150,6 +155,13 @@ bool check_id(const std::shared_ptr<detail::client_impl>& self, detail::handler<
     fail_as<T>(self, std::move(h), errc::invalid_options,
                std::string(what) + " \"" + excerpt(id, 64) + "\" must be 1 to 64 characters of [0-9A-Za-z_-]");
     return false;
+}
+
+/// "POST /openapi/v2/run/ai-app/…": a row's method and the request's target, for diagnostics.
+inline std::string endpoint_text(const detail::endpoint& e, std::string_view target) {
+    static constexpr std::string_view verbs[] = {"GET ", "POST ", "PUT "};
+    std::string s(verbs[static_cast<int>(e.method)]);
+    return s.append(target);
 }
 
 /// Why a submit's arguments are refused (empty: they are fine).

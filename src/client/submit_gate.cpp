@@ -3,64 +3,130 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 namespace asio = boost::asio;
 
 namespace runninghub::detail {
 
-asio::awaitable<error_code> submit_gate::acquire() {
-    if (!enabled())
-        co_return error_code{};
+submit_gate::submit_gate(asio::any_io_executor ex, window_params p)
+    : ex_(ex), window_(p), probe_timer_(ex), alive_(std::make_shared<submit_gate*>(this)) {}
+
+submit_gate::~submit_gate() { *alive_ = nullptr; }
+
+asio::awaitable<error_code> submit_gate::acquire(window_ticket& ticket, bool again, time_point deadline) {
     if (shut_)
         co_return make_error_code(errc::client_shut_down);
-    if (queue_.empty() && window_.has_room()) {
-        window_.take();
+    if (queue_.empty() && window_.may_send(clock::now())) {
+        ticket = window_.take(clock::now());
         co_return error_code{};
     }
     waiter w(ex_);
-    w.timer.expires_at(time_point::max());
-    queue_.push_back(&w);
+    w.again = again;
+    w.timer.expires_at(deadline);
+    // After back-pressure a submission keeps its place at the head of the line.
+    again ? queue_.push_front(&w) : queue_.push_back(&w);
     queued_peak_ = std::max(queued_peak_, queue_.size());
-    co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (w.granted)
-        co_return error_code{};  // the slot was taken by the granter
-    std::erase(queue_, &w);
-    co_return shut_ ? make_error_code(errc::client_shut_down) : error_code(asio::error::operation_aborted);
+    grant_waiting();
+    if (!w.granted) {
+        auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        if (!w.granted) {
+            std::erase(queue_, &w);
+            arm_probe();
+            if (shut_)
+                co_return make_error_code(errc::client_shut_down);
+            co_return ec ? error_code(asio::error::operation_aborted) : error_code(asio::error::timed_out);
+        }
+    }
+    ticket = w.ticket;
+    co_return error_code{};
 }
 
 void submit_gate::grant_waiting() {
-    while (!queue_.empty() && window_.has_room()) {
+    auto now = clock::now();
+    while (!queue_.empty() && window_.may_send(now)) {
         waiter* w = queue_.front();
         queue_.pop_front();
-        window_.take();
+        w->ticket = window_.take(now);
         w->granted = true;
         w->timer.cancel();
     }
+    arm_probe();
 }
 
-void submit_gate::release() {
-    window_.give_back();
+// The probe timer runs only while someone waits on a blocked window, so an idle
+// client never keeps its io_context busy.
+void submit_gate::arm_probe() {
+    auto at = queue_.empty() ? std::nullopt : window_.probe_at();
+    if (!at) {
+        if (probe_armed_ != time_point::max()) {
+            probe_armed_ = time_point::max();
+            probe_timer_.cancel();
+        }
+        return;
+    }
+    if (*at == probe_armed_)
+        return;
+    probe_armed_ = *at;
+    probe_timer_.expires_at(*at);
+    probe_timer_.async_wait([alive = std::weak_ptr<submit_gate*>(alive_)](error_code ec) {
+        auto a = alive.lock();
+        if (ec || !a || !*a)
+            return;
+        (*a)->probe_armed_ = time_point::max();
+        (*a)->grant_waiting();
+    });
+}
+
+void submit_gate::on_accepted(const window_ticket& t) {
+    window_.on_accepted(t, clock::now());
     grant_waiting();
 }
 
-void submit_gate::on_queue_maxed(std::string reason) {
-    window_.on_backpressure();
+void submit_gate::give_back(const window_ticket& t) {
+    window_.give_back(t, clock::now());
+    grant_waiting();
+}
+
+void submit_gate::on_backpressure(const window_ticket& t, duration retry_after, double u, std::string reason) {
+    window_.on_backpressure(t, clock::now(), retry_after, u);
     last_reason_ = std::move(reason);
+    grant_waiting();
+}
+
+void submit_gate::task_ended() {
+    window_.on_task_end(clock::now());
+    grant_waiting();
+}
+
+void submit_gate::seed(std::size_t limit) {
+    window_.seed(limit);
+    grant_waiting();
 }
 
 void submit_gate::shutdown() {
     shut_ = true;
+    probe_timer_.cancel();
     for (auto* w : queue_)
         w->timer.cancel();
 }
 
 throttle_stats submit_gate::stats() const {
     throttle_stats s;
-    s.max = window_.max();
+    s.max = window_.cap();
     s.window = window_.window();
+    s.limit = window_.limit();
     s.in_flight = window_.in_flight();
+    s.tasks = window_.tasks();
     s.queued = queue_.size();
     s.queued_peak = queued_peak_;
+    s.waiting_on_backpressure = static_cast<std::size_t>(std::count_if(queue_.begin(), queue_.end(), [](auto* w) { return w->again; }));
+    s.blocked = window_.blocked();
+    s.discovering = window_.discovering();
+    s.seed = window_.seeded();
     s.shrinks = window_.shrinks();
+    s.backpressure_answers = window_.backpressure_answers();
+    s.probes = window_.probes();
     s.last_reason = last_reason_;
     return s;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The submit gate: the account's concurrency as a FIFO async semaphore whose
-// size is core/flow's submit_window. Only the queue of waiters is Asio here.
+// size is core/flow's submit_window. Only the queue of waiters and the probe
+// timer are Asio here; every decision is the window's.
 
 #include "core/flow.hpp"
 
@@ -12,25 +13,27 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <deque>
+#include <memory>
 #include <string>
 
 namespace runninghub::detail {
 
 class submit_gate {
 public:
-    submit_gate(boost::asio::any_io_executor ex, std::size_t max) : ex_(std::move(ex)), window_(max) {}
+    submit_gate(boost::asio::any_io_executor ex, window_params p);
+    ~submit_gate();
 
-    bool enabled() const noexcept { return window_.enabled(); }
-
-    /// Takes a slot, waiting in FIFO order. operation_aborted when cancelled,
+    /// Takes a slot into `ticket`, waiting in FIFO order; a submission that met
+    /// back-pressure (`again`) waits first in line. Errors: operation_aborted
+    /// when cancelled, asio::error::timed_out at `deadline`,
     /// errc::client_shut_down after shutdown().
-    boost::asio::awaitable<error_code> acquire();
-    void release();
-    void on_queue_maxed(std::string reason);
-    void on_accepted() noexcept {
-        window_.on_accepted();
-        grant_waiting();
-    }
+    boost::asio::awaitable<error_code> acquire(window_ticket& ticket, bool again, time_point deadline);
+    void on_accepted(const window_ticket& t);
+    void give_back(const window_ticket& t);
+    void on_backpressure(const window_ticket& t, duration retry_after, double u, std::string reason);
+    /// A task of this client ended (seen, or its wait abandoned): its slot frees.
+    void task_ended();
+    void seed(std::size_t limit);
     void shutdown();
     throttle_stats stats() const;
 
@@ -38,9 +41,12 @@ private:
     struct waiter {
         explicit waiter(boost::asio::any_io_executor ex) : timer(std::move(ex)) {}
         boost::asio::steady_timer timer;
+        window_ticket ticket;
         bool granted = false;
+        bool again = false;
     };
     void grant_waiting();
+    void arm_probe();
 
     boost::asio::any_io_executor ex_;
     submit_window window_;
@@ -48,6 +54,9 @@ private:
     std::size_t queued_peak_ = 0;
     std::string last_reason_;
     bool shut_ = false;
+    boost::asio::steady_timer probe_timer_;
+    time_point probe_armed_ = time_point::max();
+    std::shared_ptr<submit_gate*> alive_;  // the probe timer's handler may outlive the gate
 };
 
 } // namespace runninghub::detail

@@ -28,7 +28,7 @@ public:
 
     /// The client saw the task end (`seen`), or its caller gave up waiting for
     /// it: its gate slot frees. Should the service still run an abandoned
-    /// task, a 421 on a later submit shrinks the window until it ends.
+    /// task, a "full" answer to a later submit shrinks the window until it ends.
     void ended(const std::string& id, bool seen, time_point now) {
         auto it = tasks_.find(id);
         if (it == tasks_.end())
@@ -36,7 +36,7 @@ public:
         if (seen)
             latency_.record(now - it->second);
         tasks_.erase(it);
-        gate_.release();
+        gate_.task_ended();
     }
 
     std::size_t size() const noexcept { return tasks_.size(); }

@@ -85,29 +85,7 @@ BOOST_AUTO_TEST_CASE(the_retry_decider_honours_attempts_retry_after_time_and_bud
     BOOST_TEST(e.tokens() == 10.0);
 }
 
-BOOST_AUTO_TEST_CASE(the_submit_window_halves_on_backpressure_and_grows_back) {
-    submit_window w(8);
-    BOOST_TEST(w.enabled());
-    for (int i = 0; i < 8; ++i) {
-        BOOST_TEST(w.has_room());
-        w.take();
-    }
-    BOOST_TEST(!w.has_room());
-    w.on_backpressure();  // 8 in flight: window 4
-    BOOST_TEST(w.window() == 4.0);
-    BOOST_TEST(w.shrinks() == 1u);
-    for (int i = 0; i < 5; ++i)
-        w.give_back();
-    BOOST_TEST(w.in_flight() == 3u);
-    BOOST_TEST(w.has_room());
-    w.on_accepted();  // +1/4
-    BOOST_TEST(w.window() == 4.25);
-    for (int i = 0; i < 100; ++i)
-        w.on_accepted();
-    BOOST_TEST(w.window() == 8.0);  // never above max
-    submit_window off(0);
-    BOOST_TEST(!off.enabled());
-}
+// The submit window: test/unit/flow.cpp.
 
 BOOST_AUTO_TEST_CASE(a_download_resumes_only_where_it_stopped) {
     resume_point at;

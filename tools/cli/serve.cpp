@@ -10,6 +10,11 @@
 #include <iostream>
 
 namespace rhcli {
+namespace {
+// The account the emulator plays (serve's own flags, kept beside it).
+std::size_t serve_concurrency_limit = 0;
+int serve_over_limit_code = 421;
+} // namespace
 
 void serve_flags(CLI::App& cmd, args& a) {
     cmd.add_option("--port", a.port, "the port (default: any free one)")->type_name("P")->check(CLI::Range(1, 65535));
@@ -23,6 +28,12 @@ void serve_flags(CLI::App& cmd, args& a) {
     cmd.add_option("--run-ms", a.run_ms, "how long each task runs, in milliseconds")
         ->type_name("MS")
         ->check(CLI::Range(1, 10'000'000));
+    cmd.add_option("--concurrency-limit", serve_concurrency_limit, "tasks the key may run at once (0: unlimited)")
+        ->type_name("N");
+    cmd.add_option("--over-limit-code", serve_over_limit_code, "the answer beyond the limit: 421, 804, 415, 814 or 1520")
+        ->type_name("C")
+        ->check(CLI::IsMember({421, 804, 415, 814, 1520}))
+        ->capture_default_str();
 }
 
 int serve(const args& a) {
@@ -30,6 +41,8 @@ int serve(const args& a) {
     eo.port = a.port;
     eo.threads = a.threads;
     eo.tls = !a.plain;
+    eo.concurrency_limit = serve_concurrency_limit;
+    eo.over_limit_code = serve_over_limit_code;
     if (a.run_ms)
         eo.run_time = std::chrono::milliseconds(a.run_ms);
     rh::emulator emu(eo);

@@ -1,0 +1,182 @@
+// The submit path: the gate (the account's concurrency, discovered), one
+// submit exchange, and what its answer means (accepted, full, repeat, give up).
+#include "client/client_impl.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace runninghub {
+
+using detail::endpoint_id;
+
+asio::awaitable<detail::outcome> detail::client_impl::submit_once(const detail::http_request& req, endpoint_id which) {
+    detail::outcome r;
+    r.t.diag.endpoint = detail::endpoint_text(detail::row(which), req.target);
+    if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
+        r.ec = ec;
+        co_return r;
+    }
+    auto started = clock::now();
+    auto res = co_await http.request(base, req, started + opts.timeout.request);
+    counters.submit_latency.record(clock::now() - started);
+    r.sent = res.request_written;
+    if (res.ec) {
+        if (res.request_written && res.ec != asio::error::operation_aborted) {
+            // Sent, no answer: the task may exist. Never repeat it.
+            r.t.diag.cause = res.ec;
+            r.ec = make_error_code(errc::submit_outcome_unknown);
+        } else {
+            r.ec = res.ec;
+            r.t.diag.server_message = res.detail;
+        }
+        count_call(which, r.ec);
+        co_return r;
+    }
+    r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
+    if (r.ec == errc::protocol_error || r.ec == errc::http_server_error || r.ec == errc::http_unexpected_status) {
+        // An answer we cannot read (5xx, malformed JSON): the task may exist.
+        r.t.diag.cause = r.ec;
+        r.ec = make_error_code(errc::submit_outcome_unknown);
+    } else if (r.ec) {
+        if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
+            r.retry_after = *ra;
+    }
+    count_call(which, r.ec);
+    co_return r;
+}
+
+namespace {
+// A submit accepted at once as FAILED, or with node_errors in its promptTips: errc::task_failed, shown.
+void reject_failed_at_once(detail::outcome& r, std::string endpoint) {
+    auto tips = parse_prompt_tips(r.t.prompt_tips);
+    if (r.t.status != task_status::failed && !(tips && tips->has_node_errors()))
+        return;
+    r.t.diag.endpoint = std::move(endpoint);
+    r.t.diag.server_code = r.t.error_code;
+    r.t.diag.server_message = r.t.error_message;
+    if (tips && tips->has_node_errors())
+        r.t.diag.server_message += (r.t.diag.server_message.empty() ? "node_errors: " : "; node_errors: ") +
+                                   json::serialize(tips->node_errors);
+    else if (r.t.diag.server_message.empty())
+        r.t.diag.server_message = r.t.prompt_tips;
+    r.ec = make_error_code(errc::task_failed);
+}
+} // namespace
+
+asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, std::string target, std::string body) {
+    auto self = shared_from_this();
+    auto req = request_for(which, target);
+    req.body = std::move(body);
+    if (!std::exchange(seed_asked, true)) {
+        // The first submit waits a moment for the window's seed, never long.
+        auto seeded = std::make_shared<asio::steady_timer>(ex, clock::now() + std::chrono::seconds(1));
+        asio::co_spawn(ex, fetch_seed(seeded), asio::detached);
+        co_await seeded->async_wait(asio::as_tuple(asio::use_awaitable));
+        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+            detail::outcome r;  // cancelled while waiting for the seed: nothing was sent
+            r.ec = asio::error::operation_aborted;
+            co_return r;
+        }
+    }
+
+    // A gate slot held by this submission; given back unless the task takes it.
+    struct slot_guard {
+        detail::client_impl* owner;
+        std::optional<detail::window_ticket> held;
+        void release() {
+            if (held)
+                owner->gate.give_back(*std::exchange(held, std::nullopt));
+        }
+        ~slot_guard() { release(); }
+    } slot{this, {}};
+
+    detail::outcome r;
+    auto started = clock::now();
+    std::optional<time_point> full_since;  // the first "full" answer to this submit
+    for (unsigned attempt = 1;;) {
+        if (!slot.held) {
+            auto limit = opts.throttle.backpressure_timeout;
+            auto deadline = full_since && limit > duration::zero() ? *full_since + limit : time_point::max();
+            detail::window_ticket ticket;
+            if (auto ec = co_await gate.acquire(ticket, full_since.has_value(), deadline)) {
+                if (ec == asio::error::timed_out) {  // r holds the last "full" answer
+                    ++counters.submits_rejected;
+                    r.t.diag.server_message += "; the account stayed full for throttle.backpressure_timeout";
+                    co_return r;
+                }
+                r = {};
+                r.ec = ec;
+                r.t.diag.endpoint = detail::endpoint_text(detail::row(which), target);
+                co_return r;
+            }
+            slot.held = ticket;
+        }
+        r = co_await submit_once(req, which);
+        if (!r.ec) {
+            ++counters.submits_accepted;
+            retry.on_success();
+            gate.on_accepted(*std::exchange(slot.held, std::nullopt));
+            reject_failed_at_once(r, detail::endpoint_text(detail::row(which), target));
+            if (!r.ec && !is_terminal(r.t.status))
+                tasks.accepted(r.t.id, clock::now());  // the task holds the slot until the client sees it end
+            else
+                gate.task_ended();
+            co_return r;
+        }
+        if (detail::is_account_full(r.ec)) {
+            // Not a failure: no task was created. Wait for room, then go again.
+            gate.on_backpressure(*std::exchange(slot.held, std::nullopt), r.retry_after, uniform(),
+                                 r.t.diag.server_code + " " + r.ec.message());
+            if (!full_since)
+                full_since = clock::now();
+            started = clock::now();  // retry.submit's overall time counts from the last wait
+            if (log.enabled(log_level::debug))
+                log(log_level::debug, "submit " + target + ": " + r.ec.message() + "; waiting for room");
+            continue;
+        }
+        if (r.ec == asio::error::operation_aborted || r.ec == errc::client_shut_down)
+            co_return r;
+        // core/retry repeats only what certainly created no task.
+        auto delay = repeat_after(detail::call_kind::submit, r.sent, opts.retry.submit, r.ec, attempt, started,
+                                  r.retry_after);
+        if (!delay) {
+            r.ec == errc::submit_outcome_unknown ? ++counters.submits_unknown : ++counters.submits_rejected;
+            co_return r;
+        }
+        ++counters.submit_retries;
+        ++attempt;
+        if (log.enabled(log_level::info))
+            log(log_level::info, "submit " + target + ": " + r.ec.message() + "; repeating (attempt " +
+                                     std::to_string(attempt) + ")");
+        slot.release();  // others may use the slot during the backoff
+        if (auto ec = co_await sleep(*delay)) {
+            r = {};
+            r.ec = ec;
+            co_return r;
+        }
+    }
+}
+
+// The account's limit as a first guess for the window: one request, no repeat;
+// the window carries on discovering when the service does not answer it.
+asio::awaitable<void> detail::client_impl::fetch_seed(std::shared_ptr<asio::steady_timer> done) {
+    auto self = shared_from_this();
+    auto req = request_for(endpoint_id::queue_status);
+    auto res = co_await http.request(base, req, clock::now() + std::min<duration>(opts.timeout.request, std::chrono::seconds(3)));
+    json::value data;
+    diagnostics diag;
+    queue_status q;
+    if (!res.ec && !detail::decode_envelope({res.status, res.body, res.retry_after}, data, diag) &&
+        !detail::decode_queue_status(data, q))
+        gate.seed(static_cast<std::size_t>(q.concurrent_limit));
+    done->cancel();
+}
+
+} // namespace runninghub
