@@ -7,6 +7,8 @@
 #include "core/wait_queue.hpp"
 
 #include <boost/asio/error.hpp>
+#include "manual_clock.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 using namespace runninghub;
@@ -14,7 +16,6 @@ using namespace runninghub::detail;
 using namespace std::chrono_literals;
 
 namespace {
-const time_point t0 = time_point{} + 1h;  // the manual clock's start
 error_code code(errc e) { return make_error_code(e); }
 } // namespace
 

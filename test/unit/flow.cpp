@@ -2,6 +2,8 @@
 
 #include "core/flow.hpp"
 
+#include "manual_clock.hpp"
+
 #include <boost/test/unit_test.hpp>
 
 #include <vector>
@@ -11,7 +13,6 @@ using namespace runninghub::detail;
 using namespace std::chrono_literals;
 
 namespace {
-const time_point t0 = time_point{} + 1h;
 const duration no_retry_after(-1);
 
 /// Takes every slot the window allows now.
