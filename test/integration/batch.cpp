@@ -1,6 +1,7 @@
 // batch_runner over loopback sockets: results through the callback, downloads,
 // the journal (nothing submitted twice, accepted tasks taken over), cancellation.
 #include "common.hpp"
+#include "../temp_dir.hpp"
 
 #include <runninghub/batch.hpp>
 
@@ -18,20 +19,6 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-/// A fresh directory under /tmp, removed with everything in it.
-struct temp_dir {
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "runninghub-batch-XXXXXX").string();
-        BOOST_REQUIRE(::mkdtemp(tmpl.data()));
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path path;
-};
 
 rh::batch_jobs same_jobs(std::size_t n) { return rh::batch_jobs::repeat({rh::ai_app(app_id), some_inputs()}, n); }
 

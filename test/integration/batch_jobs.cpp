@@ -1,6 +1,7 @@
 // batch_runner for real work (issue 9): distinct jobs with files and models,
 // back-pressure, the graceful stop, resume with downloads after a stop.
 #include "common.hpp"
+#include "../temp_dir.hpp"
 
 #include <runninghub/batch.hpp>
 
@@ -16,19 +17,6 @@
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "runninghub-batchjobs-XXXXXX").string();
-        BOOST_REQUIRE(::mkdtemp(tmpl.data()));
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path path;
-};
 
 /// n jobs of the app, each with its own prompt.
 rh::batch_jobs distinct_jobs(std::size_t n) {

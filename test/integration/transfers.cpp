@@ -1,6 +1,7 @@
 // Uploads (v2 binary, legacy, LoRA) and downloads (resume, checksum, CDN
 // origins, sinks, text outputs) over sockets against the emulator.
 #include "common.hpp"
+#include "../temp_dir.hpp"
 
 #include "codec/md5.hpp"
 #include "../../bench/peak_rss.hpp"
@@ -16,19 +17,6 @@ using runninghub::bench::peak_rss_kib;
 using runninghub::bench::reset_peak_rss;
 
 namespace {
-
-/// A fresh directory, removed at the end of the test.
-struct temp_dir {
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "runninghub-test-XXXXXX").string();
-        path = ::mkdtemp(tmpl.data());
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path path;
-};
 
 std::string random_bytes(std::size_t n, unsigned seed = 1) {
     std::mt19937 rng(seed);

@@ -1,5 +1,6 @@
 // Jobs files and results files: parsing (bad lines, missing fields, wrong types), lines written and read back.
 #include <runninghub/batch_files.hpp>
+#include "../temp_dir.hpp"
 
 #include "../print.hpp"
 
@@ -14,19 +15,6 @@ namespace rh = runninghub;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct temp_dir {
-    temp_dir() {
-        std::string tmpl = (fs::temp_directory_path() / "runninghub-files-XXXXXX").string();
-        BOOST_REQUIRE(::mkdtemp(tmpl.data()));
-        path = tmpl;
-    }
-    ~temp_dir() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
-    fs::path path;
-};
 
 /// The message of the error a bad line raises (empty: it parsed).
 std::string problem(std::string_view line, const rh::job_defaults& d = {}) {

@@ -49,6 +49,8 @@ struct args {
     std::string dir = ".", legacy_type, lora_name, download_dir, journal;
     bool progress = false;
     std::size_t run_ms = 0;
+    std::size_t concurrency_limit = 0;  // emulator: tasks the key may run at once (0: unlimited)
+    int over_limit_code = 421;          // emulator: the answer beyond it
 };
 
 /// Where commands go: the service (RUNNINGHUB_API_KEY set) or an embedded emulator.

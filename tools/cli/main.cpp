@@ -53,7 +53,8 @@ const command commands[] = {
      "upload (v2; legacy fileType image|video|audio|input; LoRA)", upload_flags, upload},
     {"account", "", "the account's coins and running tasks", no_flags, account},
     {"app", "APP_ID", "an AI app's inputs and their defaults (apiCallDemo)", app_flags, app_details},
-    {"emulator", "[--port P] [--threads N] [--plain] [--ca-out FILE] [--url-out FILE] [--run-ms MS]",
+    {"emulator", "[--port P] [--threads N] [--plain] [--ca-out FILE] [--url-out FILE] [--run-ms MS]\n"
+                 "         [--concurrency-limit N] [--over-limit-code C]",
      "serve the RunningHub emulator on 127.0.0.1 until interrupted", serve_flags, serve},
 };
 

@@ -10,11 +10,6 @@
 #include <iostream>
 
 namespace rhcli {
-namespace {
-// The account the emulator plays (serve's own flags, kept beside it).
-std::size_t serve_concurrency_limit = 0;
-int serve_over_limit_code = 421;
-} // namespace
 
 void serve_flags(CLI::App& cmd, args& a) {
     cmd.add_option("--port", a.port, "the port (default: any free one)")->type_name("P")->check(CLI::Range(1, 65535));
@@ -28,9 +23,9 @@ void serve_flags(CLI::App& cmd, args& a) {
     cmd.add_option("--run-ms", a.run_ms, "how long each task runs, in milliseconds")
         ->type_name("MS")
         ->check(CLI::Range(1, 10'000'000));
-    cmd.add_option("--concurrency-limit", serve_concurrency_limit, "tasks the key may run at once (0: unlimited)")
+    cmd.add_option("--concurrency-limit", a.concurrency_limit, "tasks the key may run at once (0: unlimited)")
         ->type_name("N");
-    cmd.add_option("--over-limit-code", serve_over_limit_code, "the answer beyond the limit: 421, 804, 415, 814 or 1520")
+    cmd.add_option("--over-limit-code", a.over_limit_code, "the answer beyond the limit: 421, 804, 415, 814 or 1520")
         ->type_name("C")
         ->check(CLI::IsMember({421, 804, 415, 814, 1520}))
         ->capture_default_str();
@@ -41,8 +36,8 @@ int serve(const args& a) {
     eo.port = a.port;
     eo.threads = a.threads;
     eo.tls = !a.plain;
-    eo.concurrency_limit = serve_concurrency_limit;
-    eo.over_limit_code = serve_over_limit_code;
+    eo.concurrency_limit = a.concurrency_limit;
+    eo.over_limit_code = a.over_limit_code;
     if (a.run_ms)
         eo.run_time = std::chrono::milliseconds(a.run_ms);
     rh::emulator emu(eo);
