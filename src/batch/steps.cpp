@@ -180,19 +180,31 @@ asio::awaitable<bool> fetch(state_ptr s, worker& w, std::size_t i, batch_result&
     co_return true;
 }
 
-/// A task that ended in an earlier run: its results are queried again, for the report and the missing downloads.
-asio::awaitable<void> take_over_ended(state_ptr s, worker& w, std::size_t i, batch_result& r) {
+/// A task that ended in an earlier run: its results are queried again, for the report and the missing
+/// downloads. False when the query failed: the job is reported RUNNING (not final), so that the next run
+/// queries again instead of taking "SUCCESS without results" as its end.
+asio::awaitable<bool> take_over_ended(state_ptr s, worker& w, std::size_t i, batch_result& r) {
     const auto& item = (*s->opts.journal)[i];
     w.now = phase::query;
     r.taken_over = true;
     auto [ec, t] = co_await s->c.query(item.task_id, tuple);
-    if (ec || !is_terminal(t.status)) {
+    if (ec) {
+        r.t = task{};
+        r.t.id = item.task_id;
+        r.t.diag = std::move(t.diag);
+        r.step = batch_step::wait;
+        r.outcome = batch_outcome::in_doubt;
+        r.ec = ec;
+        co_return false;
+    }
+    if (!is_terminal(t.status)) {
         t = task{};
         t.id = item.task_id;
         t.status = parse_task_status(item.status);
         t.status_text = item.status;
     }
     r.t = std::move(t);
+    co_return true;
 }
 
 /// A job known to the journal as in doubt: reported, never submitted again.
@@ -235,7 +247,9 @@ asio::awaitable<std::optional<batch_result>> run_job(state_ptr s, worker& w, std
         co_return in_doubt_from_journal(std::move(r));
     if (st == journal_state::ended) {
         r.step = batch_step::earlier_run;
-        co_await take_over_ended(s, w, i, r);
+        bool known = co_await take_over_ended(s, w, i, r);
+        if (!known)
+            co_return r;
         co_await finish(s, w, i, r);
         if (r.step == batch_step::download && r.ec == asio::error::operation_aborted)
             co_return std::nullopt;

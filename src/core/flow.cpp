@@ -113,8 +113,8 @@ void submit_window::seed(std::size_t limit) noexcept {
 }
 
 std::optional<time_point> submit_window::probe_at() const noexcept {
-    if (probing_)
-        return std::nullopt;
+    if (probing_ || (p_.cap && in_flight() >= p_.cap))
+        return std::nullopt;  // one probe at a time, and never past the user's cap
     if (blocked_)
         return probe_at_;
     if (in_flight() >= limit())

@@ -130,6 +130,7 @@ usage_error --bogus account --bogus
 usage_error "not expected: 2" query 1 2
 usage_error TASK_ID wait
 usage_error --count batch --count 0
+usage_error --concurrency batch --concurrency -1
 usage_error NODE:FIELD=VALUE run --input nonsense
 usage_error "needs --out" batch --jobs "$dir/jobs.jsonl"
 usage_error "--input is for --count" batch --jobs "$dir/jobs.jsonl" --out "$dir/x.out" --input 9:text=x

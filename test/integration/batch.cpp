@@ -4,6 +4,7 @@
 #include "../temp_dir.hpp"
 
 #include <runninghub/batch.hpp>
+#include <runninghub/batch_files.hpp>
 
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -112,6 +113,44 @@ BOOST_AUTO_TEST_CASE(second_run_over_the_journal_submits_nothing) {
         BOOST_TEST(r.taken_over);
         BOOST_TEST(r.t.id == first_ids.at(r.index));  // the task of the first run, from the journal
     }
+}
+
+BOOST_AUTO_TEST_CASE(an_ended_task_whose_query_fails_on_resume_is_not_reported_a_success) {
+    // The journal says SUCCESS, but the results (and so the downloads) come
+    // from a query: when it fails the job is left for the next run, never
+    // reported "SUCCESS without results".
+    harness h;
+    auto& [emu, io, c] = h;
+    temp_dir dir;
+    auto run_once = [&](std::vector<rh::batch_result>& results) {
+        rh::batch_journal journal(dir.path / "journal", "batch-of-3", 3);
+        rh::batch_options o;
+        o.journal = &journal;
+        o.on_result = [&](const rh::batch_result& r) { results.push_back(r); };
+        rh::batch_runner runner(c, o);
+        io.restart();
+        run_test(io, [&]() -> asio::awaitable<void> { co_await runner.run(same_jobs(3)); });
+    };
+    std::vector<rh::batch_result> first, failing, later;
+    run_once(first);
+    BOOST_TEST_REQUIRE(first.size() == 3u);
+    emu.set_faults({{rh::fault_kind::http_502, 1.0, "/openapi/v2/query"}});
+    run_once(failing);
+    BOOST_REQUIRE(failing.size() == 3u);
+    for (auto& r : failing) {
+        BOOST_TEST((r.outcome == rh::batch_outcome::in_doubt));
+        BOOST_TEST((r.step == rh::batch_step::wait));
+        BOOST_TEST(!r.t.id.empty());
+        BOOST_TEST(rh::result_status(r) == "RUNNING");  // not final: the next run takes it over again
+    }
+    emu.set_faults({});
+    run_once(later);
+    BOOST_REQUIRE(later.size() == 3u);
+    for (auto& r : later) {
+        BOOST_TEST((r.outcome == rh::batch_outcome::succeeded));
+        BOOST_TEST(!r.t.results.empty());
+    }
+    BOOST_TEST(emu.counters().tasks_created == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(accepted_tasks_are_taken_over_and_in_doubt_ones_reported) {

@@ -202,6 +202,7 @@ BOOST_AUTO_TEST_CASE(the_user_cap_bounds_every_growth) {
     w.seed(50);
     BOOST_TEST(w.window() == 3.0);
     BOOST_TEST(!w.may_send(t0 + 1h));  // even a probe stays under the cap
+    BOOST_TEST(!w.probe_at().has_value());  // and no probe is due: a due one nobody may send is a busy timer
     window_params one;
     one.cap = 1;
     BOOST_TEST(submit_window(one).limit() == 1u);

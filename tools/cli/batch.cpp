@@ -14,6 +14,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cctype>
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
@@ -37,7 +38,8 @@ void batch_flags(CLI::App& cmd, args& a) {
         ->type_name("N|auto")
         ->check([](const std::string& v) -> std::string {
             char* end = nullptr;
-            return v == "auto" || (std::strtoul(v.c_str(), &end, 10) > 0 && !*end) ? ""
+            bool digits = !v.empty() && std::isdigit(static_cast<unsigned char>(v[0]));  // strtoul takes "-1"
+            return v == "auto" || (digits && std::strtoul(v.c_str(), &end, 10) > 0 && !*end) ? ""
                                                                                      : "takes N > 0 or auto, not \"" +
                                                                                            v + "\"";
         })

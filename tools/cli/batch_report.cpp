@@ -34,14 +34,18 @@ batch_report::batch_report(std::size_t jobs, rh::results_file* results) : jobs_(
 
 void batch_report::add(const rh::batch_result& r) {
     if (results_)
-        if (auto ec = results_->append(r))
+        if (auto ec = results_->append(r)) {
+            ++write_failures_;  // the job's line is missing: the batch cannot count as a success
             std::cerr << "runninghub batch: cannot write " << results_->path() << ": " << ec.message() << "\n";
+        }
     if (r.submit_latency)
         submit_ms_.push_back(ms(*r.submit_latency));
     if (r.latency)
         done_ms_.push_back(ms(*r.latency));
-    if (r.journal_error)
+    if (r.journal_error) {
         ++failures_["journal: " + r.journal_error.message()];
+        ++write_failures_;
+    }
     if (r.outcome == rh::batch_outcome::succeeded)
         return;
     if (r.step == rh::batch_step::earlier_run)
@@ -58,7 +62,7 @@ void batch_report::add(const rh::batch_result& r) {
 }
 
 bool batch_report::all_succeeded(const rh::batch_summary& s) const {
-    return earlier_failures_ == 0 && s.failed == 0 && s.in_doubt == 0 && s.ended + s.skipped == s.jobs;
+    return earlier_failures_ == 0 && write_failures_ == 0 && s.failed == 0 && s.in_doubt == 0 && s.ended + s.skipped == s.jobs;
 }
 
 void batch_report::progress(const rh::batch_summary& s, bool tty) {
