@@ -104,7 +104,9 @@ public:
     /// (operation_aborted; run_and_wait's deadline: deadline_exceeded) or
     /// throttle.backpressure_timeout passes: then the last "full" answer is the
     /// error (e.g. 421 task_queue_maxed, 804 apikey_task_is_running), and
-    /// diag.server_message says it waited. No task exists in any of these cases.
+    /// diag.server_message says it waited. No task exists when it ends while
+    /// waiting; a cancellation that comes while a request is out is the
+    /// "Cancellation" case below.
     /// Errors: a service code (1002 invalid_api_key, 901 webapp_not_exists …):
     /// no task; a transport error before the request was sent: no task;
     /// errc::submit_outcome_unknown: sent, no valid answer (diag.cause says

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <fstream>
+#include <sys/file.h>
 #include <unistd.h>
 
 namespace json = boost::json;
@@ -24,7 +25,18 @@ std::string_view to_string(batch_journal::state s) noexcept {
 
 batch_journal::batch_journal(std::filesystem::path file, std::string batch, std::size_t count)
     : file_(std::move(file)), items_(count) {
-    auto fail = [&](errc e, const std::string& why) { throw error(make_error_code(e), "journal \"" + file_.string() + "\": " + why); };
+    auto fail = [&](errc e, const std::string& why) {
+        if (fd_ >= 0)
+            ::close(fd_);  // (a constructor that throws runs no destructor)
+        throw error(make_error_code(e), "journal \"" + file_.string() + "\": " + why);
+    };
+    fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0)
+        fail(errc::file_error, std::strerror(errno));
+    // One run at a time: two processes replaying the same journal would both submit every job.
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
+        fail(errc::invalid_options, errno == EWOULDBLOCK ? "another run is using it (the file is locked)"
+                                                         : std::string(std::strerror(errno)));
     // Replay what is there.
     bool has_header = false;
     {
@@ -81,9 +93,6 @@ batch_journal::batch_journal(std::filesystem::path file, std::string batch, std:
             }
         }
     }
-    fd_ = ::open(file_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ < 0)
-        fail(errc::file_error, std::strerror(errno));
     // A torn last line gets its line break, so that the next event starts a line of its own.
     if (off_t end = ::lseek(fd_, 0, SEEK_END); end > 0) {
         char last = 0;
@@ -93,7 +102,6 @@ batch_journal::batch_journal(std::filesystem::path file, std::string batch, std:
     if (!has_header) {
         auto line = json::serialize(json::object{{"batch", batch}}) + "\n";
         if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0) {
-            ::close(fd_);
             fail(errc::file_error, std::strerror(errno));
         }
     }

@@ -91,6 +91,21 @@ BOOST_AUTO_TEST_CASE(another_batch_or_a_smaller_one_is_refused) {
                           [](const runninghub::error& e) { return e.code() == runninghub::errc::file_error; });
 }
 
+BOOST_AUTO_TEST_CASE(one_run_at_a_time) {
+    // Two runs replaying one journal would both submit every job: the second is refused.
+    temp_file f;
+    {
+        batch_journal first(f.path, "batch-A", 3);
+        BOOST_CHECK_EXCEPTION(batch_journal(f.path, "batch-A", 3), runninghub::error, [](const runninghub::error& e) {
+            return e.code() == runninghub::errc::invalid_options &&
+                   std::string(e.what()).find("another run") != std::string::npos;
+        });
+        BOOST_TEST(!first.submitting(0));  // the first goes on
+    }
+    batch_journal again(f.path, "batch-A", 3);  // its lock went with it
+    BOOST_TEST((again[0].st == batch_journal::state::in_doubt));
+}
+
 BOOST_AUTO_TEST_CASE(downloads_are_replayed_per_result_file) {
     temp_file f;
     {

@@ -52,8 +52,8 @@ void batch_flags(CLI::App& cmd, args& a) {
     cmd.add_flag("--cancel-on-interrupt", a.cancel_on_interrupt,
                  "on Ctrl-C cancel accepted tasks at the service instead of waiting for them");
     cmd.add_flag("--progress", a.progress, "progress on stderr also when it is not a terminal (a line a second)");
-    cmd.add_option("--job-timeout", a.job_timeout_s, "a deadline per job (its queue, submit and wait); then its task "
-                                                     "is cancelled")
+    cmd.add_option("--job-timeout", a.job_timeout_s, "a deadline per job (its wait for room and for its task; "
+                                                     "not the client's back-pressure wait); then its task is cancelled")
         ->type_name("SECONDS")
         ->check(CLI::PositiveNumber);
     timeout_flag(cmd, a, "give up waiting for a task after this many seconds");
