@@ -214,10 +214,7 @@ BOOST_AUTO_TEST_CASE(cancellation_stops_taking_jobs_and_cancels_accepted_tasks) 
     rh::batch_runner runner(c, o);
     asio::cancellation_signal stop;
     run_test(io, [&]() -> asio::awaitable<void> {
-        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-            co_await sleep_for(300ms);
-            stop.emit(asio::cancellation_type::terminal);
-        }, asio::detached);
+        stop_after(io, stop, 300ms);
         auto [ec, summary] = co_await runner.run(same_jobs(10), asio::bind_cancellation_slot(stop.slot(), tuple_token));
         BOOST_TEST(ec == asio::error::operation_aborted, ec.message());
         BOOST_TEST(summary.ended == 2u);

@@ -65,7 +65,7 @@ BOOST_AUTO_TEST_CASE(jobs_with_files_and_a_model_upload_each_file_once) {
 }
 
 BOOST_AUTO_TEST_CASE(an_account_limit_costs_no_job) {
-    // Until the client's gate is on by default, the limit is given explicitly.
+    // The account's limit is also given to the client as its cap (the window then starts at it).
     auto eo = fast_emulator(300ms);
     eo.concurrency_limit = 5;
     harness h(eo, [](rh::client_options& o) { o.throttle.max_in_flight_tasks = 5; });
@@ -98,10 +98,7 @@ BOOST_AUTO_TEST_CASE(a_stop_waits_for_accepted_tasks_and_reports_every_id) {
     rh::batch_runner runner(c, o);
     asio::cancellation_signal stop;
     run_test(io, [&]() -> asio::awaitable<void> {
-        asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-            co_await sleep_for(300ms);
-            stop.emit(asio::cancellation_type::terminal);
-        }, asio::detached);
+        stop_after(io, stop, 300ms);
         auto [ec, summary] = co_await runner.run(distinct_jobs(12), asio::bind_cancellation_slot(stop.slot(), tuple_token));
         BOOST_TEST(ec == asio::error::operation_aborted, ec.message());
         BOOST_TEST(summary.succeeded == 3u);

@@ -9,6 +9,8 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -65,6 +67,14 @@ void run_test(asio::io_context& io, F&& f, std::chrono::seconds limit = 120s) {
 inline asio::awaitable<void> sleep_for(rh::duration d) {
     asio::steady_timer t(co_await asio::this_coro::executor, d);
     co_await t.async_wait(asio::use_awaitable);
+}
+
+/// Emits a terminal cancellation on `stop` after `delay` (a stop in the middle of a run).
+inline void stop_after(asio::io_context& io, asio::cancellation_signal& stop, rh::duration delay) {
+    asio::co_spawn(io, [&stop, delay]() -> asio::awaitable<void> {
+        co_await sleep_for(delay);
+        stop.emit(asio::cancellation_type::terminal);
+    }, asio::detached);
 }
 
 inline double seconds_since(rh::time_point t) {
