@@ -125,6 +125,10 @@ asio::awaitable<after_fault> faults::apply(const request_t& req, response_t& res
         co_return after_fault::answer;
     }
     bool created = process();
+    // A client that timed out on its own (a slow machine, not a fault) has already
+    // closed: the task exists but its answer reaches nobody.
+    if (create && created && !answer_lost)
+        answer_lost = peer_gone(lowest);
     bool dropped = f && f->kind == fault_kind::drop_after_processing;
     if (f && f->kind == fault_kind::malformed_json) {
         res.body() = res.body().substr(0, res.body().size() / 2);

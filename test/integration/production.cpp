@@ -217,13 +217,13 @@ BOOST_AUTO_TEST_CASE(chaos) {
         {k::http_503_empty, 0.015, ""},
         {k::drop_before_processing, 0.02, ""},        // 2% dropped before the answer
         {k::drop_after_processing, 0.01, "/run/"},    // 1% dropped after the task was created
-        {k::delay, 0.01, "", 1500ms},                 // 1% delayed past the request timeout
+        {k::delay, 0.01, "", 2500ms},                 // 1% delayed past the request timeout
     };
     rh::emulator emu(eo);
     asio::io_context io;
     auto opts = fast_client(emu);
     opts.pool.max_connections = 32;
-    opts.timeout.request = 700ms;
+    opts.timeout.request = 1200ms;
     opts.throttle.max_in_flight_tasks = 50;
     opts.retry.submit.max_attempts = 100;
     opts.retry.budget_tokens = 100000;  // this test counts outcomes, not budget refusals
