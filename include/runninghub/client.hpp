@@ -36,6 +36,7 @@
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include <concepts>
 #include <memory>
 #include <string>
 #include <vector>
@@ -246,9 +247,18 @@ public:
     /// The parameters keep their JSON types. A submit (run()'s rules); the
     /// task may already be SUCCESS with its results.
     template <class CompletionToken = default_token>
+        requires(!std::same_as<std::decay_t<CompletionToken>, run_options>)
     auto call_model(std::string endpoint, boost::json::object params, CompletionToken&& token = {}) {
         return initiate(std::forward<CompletionToken>(token), &client::start_call_model, std::move(endpoint),
-                        std::move(params));
+                        std::move(params), run_options{});
+    }
+
+    /// The same with run options: of them, a model call uses webhook_url
+    /// (sent as webhookUrl) and on_submit.
+    template <class CompletionToken = default_token>
+    auto call_model(std::string endpoint, boost::json::object params, run_options opts, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_call_model, std::move(endpoint),
+                        std::move(params), std::move(opts));
     }
 
     // --- uploads. Files stream from disk in bounded memory; a missing or
@@ -404,7 +414,7 @@ private:
     static void start_legacy_run(std::shared_ptr<impl>, legacy_kind, std::string id, std::string quick_code,
                                  std::vector<node_input>, run_options, task_handler);
     static void start_legacy_query(std::shared_ptr<impl>, bool outputs, std::string id, task_handler);
-    static void start_call_model(std::shared_ptr<impl>, std::string endpoint, boost::json::object params,
+    static void start_call_model(std::shared_ptr<impl>, std::string endpoint, boost::json::object params, run_options,
                                  task_handler);
     static void start_upload(std::shared_ptr<impl>, upload_kind, upload_file, std::string arg,
                              handler<uploaded_file>);

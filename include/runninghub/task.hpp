@@ -7,6 +7,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,9 +51,25 @@ struct node_input {
     std::string description;
 };
 
+/// A moment of a submit that an application may need to record before it
+/// happens (run_options::on_submit).
+enum class submit_event {
+    sending,      // a request that may create the task is about to go out
+    not_created,  // the request last sent certainly created no task (a back-pressure or
+                  // rejection answer, or it was never written): the submit is not out any more
+};
+
 /// Options of a submit (`run`). Set the members you need on a named object.
 struct run_options {
     run_options() = default;
+    /// Called on the client's executor at each submit_event of this submit:
+    /// before every attempt that may create the task, and after an attempt
+    /// that certainly created none. Between a `sending` and the completion
+    /// (or a `not_created`) the task may exist, and only then: a journal that
+    /// records it there never marks a submit in doubt that waited in the
+    /// back-pressure queue (batch_runner does this). An error returned for
+    /// `sending` stops the submit unsent with that error.
+    std::function<error_code(submit_event)> on_submit;
     std::string instance_type;               // "default" (24G) or "plus" (48G); empty: not sent
     std::optional<bool> use_personal_queue;  // exclusive keys only
     std::string webhook_url;                 // empty: not sent

@@ -46,6 +46,7 @@ struct run_state {
     std::size_t next = 0;     // the next job to take
     std::size_t taken = 0;    // jobs taken and not skipped
     std::size_t workers = 0;  // still running
+    std::size_t entering = 0; // past the room, not yet counted by the client's gate
     int stops = 0;            // 0 running, 1 graceful stop, 2 stop at once
     bool finished = false;
     std::vector<std::unique_ptr<worker>> pool;

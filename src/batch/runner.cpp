@@ -73,7 +73,7 @@ batch_summary run_state::snapshot() const {
     s.in_flight = taken - counts.ended;
     s.stopping = stopping();
     auto t = c.stats().throttle;
-    s.waiting = t.queued + in_phase(phase::room);
+    s.waiting = in_phase(phase::room);  // before the gate, in its queue, or between attempts
     s.window = t.window;
     s.coins = coins;
     if (s.ended < s.jobs)
@@ -86,12 +86,12 @@ batch_summary run_state::snapshot() const {
 namespace {
 
 /// Room for one more submit: the gate's window (none: always) less the slots
-/// taken, the submissions queued and this run's submits under way.
+/// taken, the submissions queued and this run's submits not yet in the gate.
 bool has_room(const run_state& s) {
     auto t = s.c.stats().throttle;
     if (t.window <= 0)
         return true;
-    auto used = t.in_flight + t.queued + s.in_phase(phase::submit);
+    auto used = t.in_flight + t.queued + s.entering;
     return static_cast<double>(used) + 1 <= std::max(1.0, std::floor(t.window));
 }
 

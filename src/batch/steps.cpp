@@ -13,6 +13,8 @@ namespace {
 using journal_state = batch_journal::state;
 using namespace std::chrono_literals;
 
+enum class submitted { yes, no, stopped };
+
 void note(batch_result& r, error_code jec) {
     if (jec && !r.journal_error)
         r.journal_error = jec;
@@ -79,29 +81,64 @@ asio::awaitable<std::tuple<error_code, task>> submit_request(client& c, batch_jo
     co_return answer;
 }
 
-/// Journals the submit, then submits the job; true when the service accepted it.
-asio::awaitable<bool> submit(state_ptr s, worker& w, std::size_t i, batch_job job, batch_result& r) {
+/// Submits the job; the journal records "submitting" only while a request
+/// that may create its task is out (run_options::on_submit), so a submit that
+/// waits in the client's back-pressure queue is never left in doubt by a crash,
+/// and a stop cancels it there.
+asio::awaitable<submitted> submit(state_ptr s, worker& w, std::size_t i, batch_job job, batch_result& r) {
     auto* journal = s->opts.journal;
-    r.step = batch_step::journal;
-    if (journal && (r.ec = journal->submitting(i)))
-        co_return false;  // not sent: certainly not created
+    bool out = false;       // a request that may have created the task is out
+    bool entered = true;    // counted in s->entering until its first request
+    error_code refused;     // the journal could not record "submitting"
+    ++s->entering;
+    auto leave = [&] {
+        if (std::exchange(entered, false))
+            --s->entering;
+    };
+    auto user_hook = std::move(job.options.on_submit);
+    job.options.on_submit = [&, user_hook](submit_event e) -> error_code {
+        if (e == submit_event::sending) {
+            if (user_hook)
+                if (auto ec = user_hook(e))
+                    return ec;
+            if (journal && (refused = journal->submitting(i)))
+                return refused;  // not sent: certainly not created
+            leave();
+            out = true;
+            w.now = phase::submit;
+            return {};
+        }
+        out = false;
+        w.now = phase::room;  // back in the client's queue, or about to repeat: a stop may cancel it
+        if (journal)
+            note(r, journal->not_created(i));
+        return user_hook ? user_hook(e) : error_code{};
+    };
     r.step = batch_step::submit;
-    w.now = phase::submit;
+    w.now = phase::room;
     std::tie(r.ec, r.t) = co_await submit_request(s->c, std::move(job));
-    // A cancelled submit may have gone out: like an unknown outcome, the task may exist.
-    bool maybe_created = r.ec == errc::submit_outcome_unknown || r.ec == asio::error::operation_aborted;
-    if (journal)
+    leave();
+    if (refused) {
+        std::tie(r.step, r.ec, r.outcome) = std::tuple(batch_step::journal, refused, batch_outcome::failed);
+        co_return submitted::no;
+    }
+    // Cancelled while a request was out: like an unknown outcome, the task may exist.
+    bool maybe_created = r.ec == errc::submit_outcome_unknown || (r.ec == asio::error::operation_aborted && out);
+    if (r.ec == asio::error::operation_aborted && !out && s->stopping())
+        co_return submitted::stopped;  // nothing out: a resumed run submits it
+    if (journal && (!r.ec || out))  // a rejection after a request is already journalled as not created
         note(r, !r.ec            ? journal->accepted(i, r.t.id)
                 : maybe_created ? journal->unknown(i)
                 : (r.ec == errc::task_failed && !r.t.id.empty()) ? journal->ended(i, "FAILED")
                                                                   : journal->not_created(i));
     if (r.ec)
         r.outcome = maybe_created ? batch_outcome::in_doubt : batch_outcome::failed;
-    co_return !r.ec;
+    co_return r.ec ? submitted::no : submitted::yes;
 }
 
-/// Cancels the job's task at the service (a stop with cancel_accepted, or its deadline).
-asio::awaitable<void> cancel_task(state_ptr s, worker& w, std::size_t i, batch_result& r, error_code why) {
+/// Cancels the job's task at the service (a stop with cancel_accepted, or its
+/// deadline); true when the task had ended SUCCESS first (its results are kept).
+asio::awaitable<bool> cancel_task(state_ptr s, worker& w, std::size_t i, batch_result& r, error_code why) {
     w.now = phase::cancel;
     auto [ec, t] = co_await s->c.cancel(r.t.id, tuple);
     r.cancel_requested = true;
@@ -111,13 +148,22 @@ asio::awaitable<void> cancel_task(state_ptr s, worker& w, std::size_t i, batch_r
     if (ec) {
         r.outcome = batch_outcome::in_doubt;  // still accepted in the journal: a resumed run takes it over
         r.t.diag = t.diag;
-        co_return;
+        co_return false;
     }
-    r.outcome = batch_outcome::failed;
-    r.t.status = task_status::cancel;
-    r.t.status_text = "CANCEL";
+    // A cancel accepted for a task that had just ended changes nothing: ask once.
+    auto [qec, now] = co_await s->c.query(r.t.id, tuple);
+    bool ended_first = !qec && (now.status == task_status::success || now.status == task_status::failed);
+    if (ended_first) {
+        r.t = std::move(now);
+        r.ec = r.t.status == task_status::success ? error_code{} : make_error_code(errc::task_failed);
+    } else {
+        r.t.status = task_status::cancel;
+        r.t.status_text = "CANCEL";
+    }
+    r.outcome = r.ec ? batch_outcome::failed : batch_outcome::succeeded;
     if (s->opts.journal)
-        note(r, s->opts.journal->ended(i, "CANCEL"));
+        note(r, s->opts.journal->ended(i, to_string(r.t.status)));
+    co_return !r.ec;
 }
 
 /// Waits for the job's task; true when it is SUCCESS. Its end is journalled.
@@ -137,14 +183,10 @@ asio::awaitable<bool> wait_for(state_ptr s, worker& w, std::size_t i, batch_resu
     bool ended = !ec || ec == errc::task_failed || ec == errc::task_cancelled;
     if (s->opts.journal && ended)
         note(r, s->opts.journal->ended(i, to_string(r.t.status)));
-    if (ec == errc::wait_timeout && by_deadline) {
-        co_await cancel_task(s, w, i, r, make_error_code(errc::deadline_exceeded));
-        co_return false;
-    }
-    if (ec == asio::error::operation_aborted && s->stops == 1 && s->opts.on_stop == batch_stop::cancel_accepted) {
-        co_await cancel_task(s, w, i, r, ec);
-        co_return false;
-    }
+    if (ec == errc::wait_timeout && by_deadline)
+        co_return co_await cancel_task(s, w, i, r, make_error_code(errc::deadline_exceeded));
+    if (ec == asio::error::operation_aborted && s->stops == 1 && s->opts.on_stop == batch_stop::cancel_accepted)
+        co_return co_await cancel_task(s, w, i, r, ec);
     if (ec)
         r.outcome = ended ? batch_outcome::failed : batch_outcome::in_doubt;
     co_return !ec;
@@ -273,13 +315,16 @@ asio::awaitable<std::optional<batch_result>> run_job(state_ptr s, worker& w, std
                 std::tuple(batch_step::submit, make_error_code(errc::deadline_exceeded), batch_outcome::failed);
             co_return r;
         }
-        bool accepted = co_await submit(s, w, i, std::move(job), r);
-        if (!accepted)
+        auto sent = co_await submit(s, w, i, std::move(job), r);
+        if (sent == submitted::stopped)
+            co_return std::nullopt;
+        if (sent == submitted::no)
             co_return r;
         r.submit_latency = clock::now() - t0;
         if (s->stopping() && s->opts.on_stop == batch_stop::cancel_accepted && !is_terminal(r.t.status)) {
-            co_await cancel_task(s, w, i, r, asio::error::operation_aborted);
-            co_return r;
+            bool succeeded = co_await cancel_task(s, w, i, r, asio::error::operation_aborted);
+            if (!succeeded)
+                co_return r;
         }
     }
     if (!is_terminal(r.t.status)) {

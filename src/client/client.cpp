@@ -321,7 +321,7 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
     if (opts.webhook_url.empty())
         opts.webhook_url = self->webhook_url;  // an attached listener's callback URL
     auto op = self->submit(which, std::string(detail::row(which).path) + id,
-                           detail::encode_run_body(inputs, opts, workflow));
+                           detail::encode_run_body(inputs, opts, workflow), std::move(opts.on_submit));
     detail::launch(self, std::move(op), std::move(h));
 }
 

@@ -47,11 +47,17 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     boost::asio::awaitable<detail::reply> call(std::string_view name, detail::http_request req);
     /// A submit of any kind: throttled by the gate, sent again after a "full"
     /// answer, repeated otherwise only when it certainly created no task.
-    boost::asio::awaitable<detail::outcome> submit(detail::endpoint_id e, std::string target, std::string body);
+    /// `on_submit` (may be empty) is told each submit_event (run_options::on_submit).
+    boost::asio::awaitable<detail::outcome> submit(detail::endpoint_id e, std::string target, std::string body,
+                                                   std::function<error_code(submit_event)> on_submit = {});
     /// Seeds the gate's window with queue/status's concurrentLimit (once, at
     /// the first submit), then cancels `done`.
     boost::asio::awaitable<void> fetch_seed(std::shared_ptr<boost::asio::steady_timer> done);
-    boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req, detail::endpoint_id which);
+    boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req, detail::endpoint_id which,
+                                                        const std::function<error_code(submit_event)>& on_submit);
+    /// One submit exchange and what its answer means; `r` carries the endpoint.
+    boost::asio::awaitable<detail::outcome> exchange_submit(const detail::http_request& req, detail::endpoint_id which,
+                                                            detail::outcome r);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
     boost::asio::awaitable<detail::outcome> do_cancel(std::string id);

@@ -69,7 +69,9 @@ void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std:
         opts.webhook_url = self->webhook_url;
     auto body = detail::encode_legacy_run_body(kind == legacy_kind::create ? "workflowId" : "webappId", id,
                                                quick_code, inputs, opts);
-    detail::launch(self, self->submit(which, std::string(detail::row(which).path), self->body_for(which, std::move(body))),
+    detail::launch(self,
+                   self->submit(which, std::string(detail::row(which).path), self->body_for(which, std::move(body)),
+                                std::move(opts.on_submit)),
                    std::move(h));
 }
 
@@ -109,15 +111,20 @@ void client::start_legacy_query(std::shared_ptr<impl> self, bool outputs, std::s
     detail::launch(self, op(self, outputs, std::move(id)), std::move(h));
 }
 
-void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, json::object params, task_handler h) {
+void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, json::object params, run_options opts,
+                              task_handler h) {
     if (!valid_model_endpoint(endpoint))
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
                                      "model endpoint \"" + detail::excerpt(endpoint, 64) +
                                          "\" must be path segments of [0-9A-Za-z._-], e.g. \"rhart-image-v1/text-to-image\"");
-    if (!self->webhook_url.empty() && !params.contains("webhookUrl"))
+    if (!opts.webhook_url.empty())
+        params["webhookUrl"] = opts.webhook_url;
+    else if (!self->webhook_url.empty() && !params.contains("webhookUrl"))
         params["webhookUrl"] = self->webhook_url;
     auto which = endpoint_id::model;
-    detail::launch(self, self->submit(which, std::string(detail::row(which).path) + endpoint, json::serialize(params)),
+    detail::launch(self,
+                   self->submit(which, std::string(detail::row(which).path) + endpoint, json::serialize(params),
+                                std::move(opts.on_submit)),
                    std::move(h));
 }
 

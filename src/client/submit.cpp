@@ -16,13 +16,45 @@ namespace runninghub {
 
 using detail::endpoint_id;
 
-asio::awaitable<detail::outcome> detail::client_impl::submit_once(const detail::http_request& req, endpoint_id which) {
+namespace {
+// Whether an attempt's result leaves the task possibly existing: accepted,
+// unknown, or cancelled after the request was written.
+bool may_exist(const detail::outcome& r) {
+    return !r.ec || r.ec == errc::submit_outcome_unknown || (r.sent && r.ec == asio::error::operation_aborted);
+}
+} // namespace
+
+asio::awaitable<detail::outcome> detail::client_impl::submit_once(const detail::http_request& req, endpoint_id which,
+                                                                  const std::function<error_code(submit_event)>& on_submit) {
     detail::outcome r;
     r.t.diag.endpoint = detail::endpoint_text(detail::row(which), req.target);
     if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
         r.ec = ec;
         co_return r;
     }
+    if (on_submit) {
+        // On the executor, so a cancellation that came first wins and no
+        // `sending` is told for a request that will not go out.
+        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
+            r.ec = asio::error::operation_aborted;
+            co_return r;
+        }
+        if (auto ec = on_submit(submit_event::sending)) {
+            r.ec = ec;
+            r.t.diag.server_message = "run_options::on_submit refused the submit: " + ec.message();
+            co_return r;
+        }
+        auto r2 = co_await exchange_submit(req, which, std::move(r));
+        if (!may_exist(r2))
+            if (auto ec = on_submit(submit_event::not_created); ec && log.enabled(log_level::warning))
+                log(log_level::warning, "run_options::on_submit(not_created) failed: " + ec.message());
+        co_return r2;
+    }
+    co_return co_await exchange_submit(req, which, std::move(r));
+}
+
+asio::awaitable<detail::outcome> detail::client_impl::exchange_submit(const detail::http_request& req, endpoint_id which,
+                                                                      detail::outcome r) {
     auto started = clock::now();
     auto res = co_await http.request(base, req, started + opts.timeout.request);
     counters.submit_latency.record(clock::now() - started);
@@ -70,7 +102,8 @@ void reject_failed_at_once(detail::outcome& r, std::string endpoint) {
 }
 } // namespace
 
-asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, std::string target, std::string body) {
+asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, std::string target, std::string body,
+                                                             std::function<error_code(submit_event)> on_submit) {
     auto self = shared_from_this();
     auto req = request_for(which, target);
     req.body = std::move(body);
@@ -118,7 +151,7 @@ asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, 
             }
             slot.held = ticket;
         }
-        r = co_await submit_once(req, which);
+        r = co_await submit_once(req, which, on_submit);
         if (!r.ec) {
             ++counters.submits_accepted;
             retry.on_success();

@@ -153,6 +153,56 @@ BOOST_AUTO_TEST_CASE(a_stop_leaves_jobs_waiting_for_room_to_the_next_run) {
     BOOST_TEST(emu.counters().tasks_created == 8u);
 }
 
+BOOST_AUTO_TEST_CASE(a_submit_waiting_after_a_full_answer_is_not_in_doubt_and_a_stop_sends_it_nowhere) {
+    // The window starts at 2 (no queue/status) on a limit of 1: the second job's submit
+    // is answered 421 and waits in the client's queue. The journal must not call it in
+    // doubt (a crash then would lose it), and a graceful stop must not send it later.
+    auto eo = fast_emulator(1500ms);
+    eo.concurrency_limit = 1;
+    eo.queue_status_supported = false;
+    harness h(eo);
+    auto& [emu, io, c] = h;
+    temp_dir dir;
+    auto file = dir.path / "journal";
+    auto run_once = [&](bool stop_when_waiting) {
+        rh::batch_journal journal(file, "full", 4);
+        rh::batch_options o;
+        o.concurrency = 4;
+        o.journal = &journal;
+        rh::batch_runner runner(c, o);
+        asio::cancellation_signal stop;
+        rh::batch_summary summary;
+        io.restart();
+        run_test(io, [&]() -> asio::awaitable<void> {
+            if (stop_when_waiting)
+                asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+                    while (c.stats().throttle.queued == 0)
+                        co_await sleep_for(5ms);
+                    // What a SIGKILL now would leave behind.
+                    fs::copy_file(file, dir.path / "snapshot");
+                    rh::batch_journal snapshot(dir.path / "snapshot", "full", 4);
+                    std::map<rh::batch_journal::state, int> states;
+                    for (std::size_t i = 0; i < 4; ++i)
+                        ++states[snapshot[i].st];
+                    BOOST_TEST(states[rh::batch_journal::state::in_doubt] == 0);
+                    BOOST_TEST(states[rh::batch_journal::state::accepted] == 1);
+                    BOOST_TEST(emu.counters().rejected_concurrency >= 1u);
+                    stop.emit(asio::cancellation_type::terminal);
+                }, asio::detached);
+            summary = std::get<1>(co_await runner.run(distinct_jobs(4), asio::bind_cancellation_slot(stop.slot(), tuple_token)));
+        });
+        return summary;
+    };
+    auto first = run_once(true);
+    BOOST_TEST(first.succeeded == 1u);  // the one running; the one in the queue was never sent again
+    BOOST_TEST(first.in_doubt == 0u);
+    BOOST_TEST(emu.counters().tasks_created == 1u);
+    auto second = run_once(false);
+    BOOST_TEST(second.succeeded == 4u);
+    BOOST_TEST(second.taken_over == 1u);
+    BOOST_TEST(emu.counters().tasks_created == 4u);
+}
+
 BOOST_AUTO_TEST_CASE(resume_after_a_stop_downloads_each_file_once) {
     harness h(fast_emulator(400ms));
     auto& [emu, io, c] = h;
@@ -211,6 +261,35 @@ BOOST_AUTO_TEST_CASE(a_job_deadline_cancels_its_task) {
         BOOST_TEST(r.cancel_confirmed);
     }
     BOOST_TEST(emu.counters().tasks_cancelled == 2u);
+}
+
+BOOST_AUTO_TEST_CASE(a_task_that_ends_before_its_cancel_is_reported_as_it_ended) {
+    // The deadline cancels the task, but the cancel is answered only after the
+    // task has succeeded (the service accepts a cancel of an ended task): the job is
+    // a success with its results, never a CANCEL that throws paid results away.
+    harness h(fast_emulator(600ms));
+    auto& [emu, io, c] = h;
+    emu.set_faults({{rh::fault_kind::delay, 1.0, "/task/openapi/cancel", 900ms, 1}});
+    temp_dir dir;
+    rh::batch_journal journal(dir.path / "journal", "late cancel", 1);
+    rh::batch_options o;
+    o.job_timeout = 300ms;
+    o.journal = &journal;
+    o.download_dir = dir.path / "out";
+    std::vector<rh::batch_result> results;
+    o.on_result = [&](const rh::batch_result& r) { results.push_back(r); };
+    rh::batch_runner runner(c, o);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await runner.run(distinct_jobs(1));
+        BOOST_TEST(summary.succeeded == 1u);
+    });
+    BOOST_TEST_REQUIRE(results.size() == 1u);
+    BOOST_TEST(results[0].cancel_requested);
+    BOOST_TEST((results[0].t.status == rh::task_status::success));
+    BOOST_TEST(!results[0].ec, results[0].ec.message());
+    BOOST_TEST(!results[0].files.empty());
+    BOOST_TEST(journal[0].status == "SUCCESS");
+    BOOST_TEST(emu.counters().tasks_cancelled == 0u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
