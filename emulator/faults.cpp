@@ -119,12 +119,20 @@ asio::awaitable<after_fault> faults::apply(const request_t& req, response_t& res
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
         answer_lost = peer_gone(lowest);
     }
-    if (f && answer_without_processing(*f, res)) {
+    if (f && !f->after_processing && answer_without_processing(*f, res)) {
         if (is_5xx(f->kind))
             destroyed(create, false);
         co_return after_fault::answer;
     }
     bool created = process();
+    if (f && f->after_processing) {
+        res.body().clear();
+        res.erase(http::field::content_type);
+        if (answer_without_processing(*f, res)) {
+            destroyed(create, created);  // the task exists; its answer says something else
+            co_return after_fault::answer;
+        }
+    }
     // A client that timed out on its own (a slow machine, not a fault) has already
     // closed: the task exists but its answer reaches nobody.
     if (create && created && !answer_lost)

@@ -39,6 +39,9 @@ struct fault {
     std::chrono::milliseconds delay{0};
     unsigned retry_after_seconds = 1;
     std::uint64_t max_count = UINT64_MAX;  // then the fault stops firing
+    /// An answer kind (5xx, 429, 1003, 1011) sent after the request was carried
+    /// out (a submit's task created): a hostile or buggy service.
+    bool after_processing = false;
 };
 
 /// How the emulator shapes its TASK_END callbacks (all seen in the wild).

@@ -6,8 +6,10 @@
 // "submitting": after a crash, a submit that may have created a task is known
 // ("in doubt") and is never repeated blindly; accepted tasks keep their ids and
 // are waited for instead of submitted again; each result file downloaded is
-// recorded, so a resumed batch fetches only the missing ones. A torn last line
-// (a crash in the middle of a write) is ignored on replay.
+// recorded, so a resumed batch fetches only the missing ones. Every line
+// carries a CRC-32: a torn last line (a crash in the middle of a write, so its
+// event never happened) is removed on replay; any other damaged line stops the
+// replay with errc::file_error naming the line, never a silent fresh start.
 
 #include <runninghub/error.hpp>
 
@@ -38,8 +40,10 @@ public:
 
     /// Opens or creates `file` and replays it. `batch` identifies the batch
     /// (app, inputs, count …): a journal written for another batch, or for
-    /// fewer items, is refused with errc::invalid_options; a file that cannot
-    /// be opened or written, with errc::file_error. Throws runninghub::error.
+    /// fewer items, is refused with errc::invalid_options, as is a file that
+    /// another run has open (it is locked for the journal's life); a file that
+    /// cannot be opened or written, or a damaged line, with errc::file_error.
+    /// Throws runninghub::error.
     batch_journal(std::filesystem::path file, std::string batch, std::size_t count);
     ~batch_journal();
     batch_journal(const batch_journal&) = delete;
@@ -47,7 +51,7 @@ public:
 
     std::size_t size() const noexcept { return items_.size(); }
     const item& operator[](std::size_t i) const { return items_.at(i); }
-    /// Lines of the file ignored on replay (at most the torn last one).
+    /// Lines of the file dropped on replay (at most a torn last one).
     std::size_t ignored_lines() const noexcept { return ignored_; }
     const std::filesystem::path& path() const noexcept { return file_; }
 

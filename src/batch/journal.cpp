@@ -1,6 +1,11 @@
 #include <runninghub/journal.hpp>
 
+#include <boost/crc.hpp>
 #include <boost/json.hpp>
+
+#include <cstdio>
+#include <iterator>
+#include <optional>
 
 #include <cerrno>
 #include <cstring>
@@ -23,6 +28,59 @@ std::string_view to_string(batch_journal::state s) noexcept {
     return "unknown";
 }
 
+namespace {
+
+// Each line is "<JSON object>\t<CRC-32 of the JSON, 8 hex digits>": one
+// flipped byte anywhere is caught (a JSON serialization never holds a raw tab).
+std::string checksum(std::string_view text) {
+    boost::crc_32_type crc;
+    crc.process_bytes(text.data(), text.size());
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08x", static_cast<unsigned>(crc.checksum()));
+    return hex;
+}
+
+std::string sealed(const json::object& o) {
+    auto text = json::serialize(o);
+    auto sum = checksum(text);
+    text += '\t';
+    text += sum;
+    text += '\n';
+    return text;
+}
+
+/// The line's object, or why it is not a journal line.
+const char* open_line(std::string_view line, json::value& v) {
+    auto tab = line.rfind('\t');
+    if (tab == std::string_view::npos)
+        return "it has no checksum";
+    auto text = line.substr(0, tab);
+    if (line.substr(tab + 1) != checksum(text))
+        return "its checksum does not match";
+    error_code ec;
+    v = json::parse(text, ec);
+    if (ec || !v.is_object())
+        return "it is not a JSON object";
+    return nullptr;
+}
+
+/// A non-negative integer field, or nullopt.
+std::optional<std::uint64_t> count_field(const json::object& o, std::string_view key) {
+    auto* v = o.if_contains(key);
+    if (v && v->is_uint64())
+        return v->get_uint64();
+    if (v && v->is_int64() && v->get_int64() >= 0)
+        return static_cast<std::uint64_t>(v->get_int64());
+    return std::nullopt;
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+    auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+} // namespace
+
 batch_journal::batch_journal(std::filesystem::path file, std::string batch, std::size_t count)
     : file_(std::move(file)), items_(count) {
     auto fail = [&](errc e, const std::string& why) {
@@ -37,70 +95,86 @@ batch_journal::batch_journal(std::filesystem::path file, std::string batch, std:
     if (::flock(fd_, LOCK_EX | LOCK_NB) != 0)
         fail(errc::invalid_options, errno == EWOULDBLOCK ? "another run is using it (the file is locked)"
                                                          : std::string(std::strerror(errno)));
-    // Replay what is there.
-    bool has_header = false;
+    std::string text;
     {
         std::ifstream in(file_, std::ios::binary);
-        std::string line;
-        std::size_t lineno = 0;
-        while (std::getline(in, line)) {
-            ++lineno;
-            error_code ec;
-            auto v = json::parse(line, ec);
-            auto* o = ec ? nullptr : v.if_object();
-            if (!o) {
-                ++ignored_;  // a torn line: the crash came in the middle of a write
-                continue;
-            }
-            if (auto* b = o->if_contains("batch")) {
-                if (!b->is_string() || b->get_string() != batch)
-                    fail(errc::invalid_options, "it records another batch (" + json::serialize(*b) +
-                                                    "); use a new journal file for this one");
-                has_header = true;
-                continue;
-            }
-            auto* i = o->if_contains("i");
-            auto* e = o->if_contains("e");
-            if (!has_header || !i || (!i->is_uint64() && !i->is_int64()) || !e || !e->is_string()) {
+        text.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    bool has_header = false;
+    std::size_t pos = 0, lineno = 0;
+    auto damaged = [&](const std::string& why) {
+        fail(errc::file_error, "line " + std::to_string(lineno) + " " + why +
+                                   ". The journal cannot be trusted, so nothing was submitted: look at the line "
+                                   "(a job it names may have created a task), repair or delete it, and run again");
+    };
+    while (pos < text.size()) {
+        auto nl = text.find('\n', pos);
+        ++lineno;
+        std::string_view line(text.data() + pos, (nl == std::string::npos ? text.size() : nl) - pos);
+        if (nl == std::string::npos) {
+            // No line break at the end: either a torn write (the crash came in the middle
+            // of it, so its event never returned and nothing was sent after it: it goes),
+            // or a whole line whose line break was lost or damaged (it counts).
+            auto tab = line.rfind('\t');
+            if (tab == std::string_view::npos || line.size() - tab - 1 < 8) {
+                if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0)
+                    fail(errc::file_error, std::strerror(errno));
                 ++ignored_;
-                continue;
+                break;
             }
-            auto idx = static_cast<std::size_t>(i->to_number<std::uint64_t>());
-            if (idx >= items_.size())
-                fail(errc::invalid_options, "line " + std::to_string(lineno) + " names item " + std::to_string(idx) +
-                                                " of a batch of " + std::to_string(items_.size()));
-            auto& it = items_[idx];
-            std::string_view event = e->get_string();
-            if (event == "submitting" || event == "unknown") {
-                it.st = state::in_doubt;
-            } else if (event == "accepted") {
-                it.st = state::accepted;
-                if (auto* t = o->if_contains("task"); t && t->is_string())
-                    it.task_id = t->get_string();
-            } else if (event == "ended") {
-                it.st = state::ended;
-                if (auto* s = o->if_contains("status"); s && s->is_string())
-                    it.status = s->get_string();
-            } else if (event == "downloaded") {
-                auto* f = o->if_contains("file");
-                auto* b = o->if_contains("bytes");
-                if (f && (f->is_int64() || f->is_uint64()) && b && (b->is_int64() || b->is_uint64()))
-                    it.downloaded[f->to_number<std::size_t>()] = b->to_number<std::uint64_t>();
-            } else if (event == "not_created") {
-                it.st = state::pending;
-            } else {
-                ++ignored_;
-            }
+            line = line.substr(0, tab + 9);
+            json::value whole;
+            if (!open_line(line, whole) &&
+                (::ftruncate(fd_, static_cast<off_t>(pos + line.size())) != 0 || ::write(fd_, "\n", 1) != 1))
+                fail(errc::file_error, std::strerror(errno));
+        }
+        pos = nl == std::string::npos ? text.size() : nl + 1;
+        json::value v;
+        if (auto why = open_line(line, v))
+            damaged(std::string("is damaged (") + why + ")");
+        auto& o = v.get_object();
+        if (!has_header) {
+            auto* b = o.if_contains("batch");
+            if (!b || !b->is_string())
+                damaged("should name the batch (the journal's first line) and does not");
+            if (b->get_string() != batch)
+                fail(errc::invalid_options, "it records another batch (" + json::serialize(*b) +
+                                                "); use a new journal file for this one");
+            has_header = true;
+            continue;
+        }
+        auto idx = count_field(o, "i");
+        auto event = string_field(o, "e");
+        if (!idx || event.empty())
+            damaged("is not a journal event (it needs an item index \"i\" and an event \"e\")");
+        if (*idx >= items_.size())
+            fail(errc::invalid_options, "line " + std::to_string(lineno) + " names item " + std::to_string(*idx) +
+                                            " of a batch of " + std::to_string(items_.size()));
+        auto& it = items_[*idx];
+        if (event == "submitting" || event == "unknown") {
+            it.st = state::in_doubt;
+        } else if (event == "accepted") {
+            it.st = state::accepted;
+            it.task_id = string_field(o, "task");
+            if (it.task_id.empty())
+                damaged("records an accepted task without its task id");
+        } else if (event == "ended") {
+            it.st = state::ended;
+            it.status = string_field(o, "status");
+        } else if (event == "downloaded") {
+            auto f = count_field(o, "file");
+            auto b = count_field(o, "bytes");
+            if (!f || !b)
+                damaged("records a download without its file index and size");
+            it.downloaded[static_cast<std::size_t>(*f)] = *b;
+        } else if (event == "not_created") {
+            it.st = state::pending;
+        } else {
+            damaged("records an unknown event \"" + event.substr(0, 40) + "\"");
         }
     }
-    // A torn last line gets its line break, so that the next event starts a line of its own.
-    if (off_t end = ::lseek(fd_, 0, SEEK_END); end > 0) {
-        char last = 0;
-        if (::pread(fd_, &last, 1, end - 1) == 1 && last != '\n' && ::write(fd_, "\n", 1) != 1)
-            fail(errc::file_error, std::strerror(errno));
-    }
     if (!has_header) {
-        auto line = json::serialize(json::object{{"batch", batch}}) + "\n";
+        auto line = sealed(json::object{{"batch", batch}});
         if (::write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size()) || ::fdatasync(fd_) != 0) {
             fail(errc::file_error, std::strerror(errno));
         }
@@ -125,7 +199,7 @@ error_code batch_journal::append(std::size_t i, std::string_view event, state to
     json::object o{{"i", i}, {"e", event}};
     if (!key.empty())
         o[key] = value;
-    if (auto ec = write_line(json::serialize(o) + "\n"))
+    if (auto ec = write_line(sealed(o)))
         return ec;
     it.st = to;
     if (key == "task")
@@ -147,7 +221,7 @@ error_code batch_journal::unknown(std::size_t i) { return append(i, "unknown", s
 
 error_code batch_journal::downloaded(std::size_t i, std::size_t file, std::uint64_t bytes) {
     auto& it = items_.at(i);
-    auto line = json::serialize(json::object{{"i", i}, {"e", "downloaded"}, {"file", file}, {"bytes", bytes}}) + "\n";
+    auto line = sealed(json::object{{"i", i}, {"e", "downloaded"}, {"file", file}, {"bytes", bytes}});
     if (auto ec = write_line(line))
         return ec;
     it.downloaded[file] = bytes;

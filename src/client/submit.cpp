@@ -76,6 +76,11 @@ asio::awaitable<detail::outcome> detail::client_impl::exchange_submit(const deta
         // An answer we cannot read (5xx, malformed JSON): the task may exist.
         r.t.diag.cause = r.ec;
         r.ec = make_error_code(errc::submit_outcome_unknown);
+    } else if (is_backpressure(r.ec) && !detail::is_account_full(r.ec)) {
+        // "Busy" (429, 1003, 1010, 1011) answered to a request the service received:
+        // unlike "the account is full", it does not say that no task was created.
+        r.t.diag.cause = r.ec;
+        r.ec = make_error_code(errc::submit_outcome_unknown);
     } else if (r.ec) {
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
             r.retry_after = *ra;

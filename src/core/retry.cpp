@@ -14,8 +14,8 @@ bool may_repeat(call_kind kind, const error_code& ec, bool written) noexcept {
     case call_kind::write:
         return !written && is_retryable(ec);
     case call_kind::submit:
-        // Sent: only a back-pressure answer proves no task was created.
-        return written ? is_backpressure(ec) : is_retryable(ec);
+        // Sent: only "the account is full" proves no task was created (docs/design.md).
+        return written ? is_account_full(ec) : is_retryable(ec);
     }
     return false;
 }

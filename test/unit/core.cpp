@@ -31,7 +31,14 @@ BOOST_AUTO_TEST_CASE(a_submit_is_repeated_only_when_it_certainly_created_no_task
     BOOST_TEST(!may_repeat(call_kind::submit, code(errc::read_timeout), true));
     BOOST_TEST(!may_repeat(call_kind::submit, code(errc::http_server_error), true));
     BOOST_TEST(may_repeat(call_kind::submit, code(errc::task_queue_maxed), true));
-    BOOST_TEST(may_repeat(call_kind::submit, code(errc::http_too_many_requests), true));
+    // Only "the account is full" proves a received submit created nothing (issue 11):
+    // a busy answer may come after the task was created.
+    BOOST_TEST(may_repeat(call_kind::submit, code(errc::task_instance_maxed), true));
+    BOOST_TEST(may_repeat(call_kind::submit, code(errc::apikey_task_is_running), true));
+    BOOST_TEST(!may_repeat(call_kind::submit, code(errc::http_too_many_requests), true));
+    BOOST_TEST(!may_repeat(call_kind::submit, code(errc::rate_limit_exceeded), true));
+    BOOST_TEST(!may_repeat(call_kind::submit, code(errc::system_busy), true));
+    BOOST_TEST(may_repeat(call_kind::submit, code(errc::rate_limit_exceeded), false));  // never sent
     // Queries repeat transient faults whether written or not; never a final answer.
     BOOST_TEST(may_repeat(call_kind::read, code(errc::read_timeout), true));
     BOOST_TEST(!may_repeat(call_kind::read, code(errc::invalid_api_key), false));
