@@ -134,6 +134,7 @@ struct batch_result {
     /// (a default download_result, empty path, for a file not downloaded).
     std::vector<download_result> files;
     bool taken_over = false;                 // accepted or ended in an earlier run (the journal)
+    bool salvaged = false;                   // the submit's answer was unreadable but named this task
     bool cancel_requested = false;           // stopped with on_stop == cancel_accepted
     bool cancel_confirmed = false;           // and the service accepted the cancel
     error_code journal_error;                // a journal write failed; the job went on
@@ -179,6 +180,10 @@ struct batch_options {
     /// (The submit itself is bounded by the client's own timeouts.)
     duration job_timeout{};
     batch_stop on_stop = batch_stop::wait_accepted;
+    /// Jobs the journal holds in doubt (a request went out, no answer was
+    /// recorded) are submitted again instead of reported: their first task may
+    /// exist, so this may pay twice. For the user who checked that it does not.
+    bool resubmit_in_doubt = false;
     /// Optional, owned by the caller, at least as large as the batch; one run at a time.
     batch_journal* journal = nullptr;
     /// Non-empty: each result file goes to result_file_name(...) here (created

@@ -111,8 +111,10 @@ public:
     /// Errors: a service code (1002 invalid_api_key, 901 webapp_not_exists …):
     /// no task; a transport error before the request was sent: no task;
     /// errc::submit_outcome_unknown: sent, no valid answer (diag.cause says
-    /// why), the task MAY exist, do not resubmit blindly; errc::task_failed:
-    /// the service rejected the workflow at once.
+    /// why; a "busy" answer 429/1003/1010/1011 counts here), the task MAY
+    /// exist, do not resubmit blindly — when the answer named a task anyway,
+    /// its id is in task.id and wait() on it tells; errc::task_failed: the
+    /// service rejected the workflow at once.
     /// Repeats: only what certainly created no task (retry.submit).
     /// Cancellation: terminal; once the request is out the task may exist
     /// (operation_aborted does not cancel it at the service).

@@ -122,6 +122,12 @@ asio::awaitable<submitted> submit(state_ptr s, worker& w, std::size_t i, batch_j
         std::tie(r.step, r.ec, r.outcome) = std::tuple(batch_step::journal, refused, batch_outcome::failed);
         co_return submitted::no;
     }
+    if (r.ec == errc::submit_outcome_unknown && !r.t.id.empty()) {
+        // The answer could not be read but named a task: wait for it (the query
+        // tells whether it exists) rather than leave the job in doubt.
+        r.salvaged = true;
+        r.ec = {};
+    }
     // Cancelled while a request was out: like an unknown outcome, the task may exist.
     bool maybe_created = r.ec == errc::submit_outcome_unknown || (r.ec == asio::error::operation_aborted && out);
     if (r.ec == asio::error::operation_aborted && !out && s->stopping())
@@ -285,7 +291,7 @@ asio::awaitable<std::optional<batch_result>> run_job(state_ptr s, worker& w, std
     auto t0 = clock::now();
     auto deadline = s->opts.job_timeout > duration::zero() ? t0 + s->opts.job_timeout : time_point::max();
     auto st = s->opts.journal ? (*s->opts.journal)[i].st : journal_state::pending;
-    if (st == journal_state::in_doubt)
+    if (st == journal_state::in_doubt && !s->opts.resubmit_in_doubt)
         co_return in_doubt_from_journal(std::move(r));
     if (st == journal_state::ended) {
         r.step = batch_step::earlier_run;

@@ -1,6 +1,7 @@
 // The submit path: the gate (the account's concurrency, discovered), one
 // submit exchange, and what its answer means (accepted, full, repeat, give up).
 #include "client/client_impl.hpp"
+#include "core/salvage.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
@@ -73,9 +74,13 @@ asio::awaitable<detail::outcome> detail::client_impl::exchange_submit(const deta
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
     if (r.ec == errc::protocol_error || r.ec == errc::http_server_error || r.ec == errc::http_unexpected_status) {
-        // An answer we cannot read (5xx, malformed JSON): the task may exist.
+        // An answer we cannot read (5xx, malformed JSON): the task may exist. If
+        // the answer names one, the caller can ask about it instead of guessing.
         r.t.diag.cause = r.ec;
         r.ec = make_error_code(errc::submit_outcome_unknown);
+        r.t.id = detail::salvage_task_id(res.body);
+        if (!r.t.id.empty())
+            r.t.diag.server_message += (r.t.diag.server_message.empty() ? "" : "; ") + std::string("the answer names task ") + r.t.id;
     } else if (is_backpressure(r.ec) && !detail::is_account_full(r.ec)) {
         // "Busy" (429, 1003, 1010, 1011) answered to a request the service received:
         // unlike "the account is full", it does not say that no task was created.

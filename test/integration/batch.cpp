@@ -192,6 +192,19 @@ BOOST_AUTO_TEST_CASE(accepted_tasks_are_taken_over_and_in_doubt_ones_reported) {
     BOOST_TEST(journal[0].st == rh::batch_journal::state::ended);
     BOOST_TEST(journal[1].st == rh::batch_journal::state::in_doubt);
     BOOST_TEST(journal[2].st == rh::batch_journal::state::ended);
+
+    // The user checked that job 1 has no task and asks for it again.
+    o.resubmit_in_doubt = true;
+    results.clear();
+    rh::batch_runner again(c, o);
+    io.restart();
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await again.run(same_jobs(3));
+        BOOST_TEST(summary.succeeded == 3u);
+        BOOST_TEST(summary.in_doubt == 0u);
+    });
+    BOOST_TEST(emu.counters().tasks_created == 3u);  // job 1's, once
+    BOOST_TEST(journal[1].st == rh::batch_journal::state::ended);
 }
 
 // Issue 9: a cancellation is a graceful stop. Here (cancel_accepted) the accepted

@@ -9,6 +9,7 @@
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/detached.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <set>
@@ -290,6 +291,28 @@ BOOST_AUTO_TEST_CASE(a_task_that_ends_before_its_cancel_is_reported_as_it_ended)
     BOOST_TEST(!results[0].files.empty());
     BOOST_TEST(journal[0].status == "SUCCESS");
     BOOST_TEST(emu.counters().tasks_cancelled == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(an_unreadable_answer_that_names_its_task_is_waited_for) {
+    // The submit's answer is cut in half (the task was created): it still names the
+    // task, so the job waits for it instead of ending in doubt (issue 11).
+    harness h;
+    auto& [emu, io, c] = h;
+    rh::fault f{rh::fault_kind::malformed_json, 1.0, "/run/"};
+    f.max_count = 1;
+    emu.set_faults({f});
+    std::vector<rh::batch_result> results;
+    rh::batch_options o;
+    o.on_result = [&](const rh::batch_result& r) { results.push_back(r); };
+    rh::batch_runner runner(c, o);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await runner.run(distinct_jobs(3));
+        BOOST_TEST(summary.succeeded == 3u);
+        BOOST_TEST(summary.in_doubt == 0u);
+    });
+    BOOST_TEST(std::count_if(results.begin(), results.end(), [](auto& r) { return r.salvaged; }) == 1);
+    BOOST_TEST(emu.counters().tasks_created == 3u);
+    BOOST_TEST(emu.counters().faults["malformed_json"] == 1u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

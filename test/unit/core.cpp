@@ -4,6 +4,7 @@
 #include "core/flow.hpp"
 #include "core/resume.hpp"
 #include "core/retry.hpp"
+#include "core/salvage.hpp"
 #include "core/wait_queue.hpp"
 
 #include <boost/asio/error.hpp>
@@ -284,6 +285,19 @@ BOOST_AUTO_TEST_CASE(waits_learn_how_long_tasks_take) {
     q.add(n, std::nullopt, 1h, t0, t0, 0.5);
     BOOST_TEST((n.due > t0 + 4s));  // mean - 2 deviations: ~4.4 s
     q.remove(n);
+}
+
+BOOST_AUTO_TEST_CASE(salvage_task_id_from_unreadable_answers) {
+    using runninghub::detail::salvage_task_id;
+    BOOST_TEST(salvage_task_id(R"({"taskId":"1900000000000000001","status":"QUE)") == "1900000000000000001");
+    BOOST_TEST(salvage_task_id(R"(<html>{"data": {"taskId" : 1900000000000000002, "x":1}})") == "1900000000000000002");
+    BOOST_TEST(salvage_task_id(R"({"taskId":"19000000)").empty());  // cut inside the id
+    BOOST_TEST(salvage_task_id(R"({"taskId":"","errorCode":"1007"})").empty());
+    BOOST_TEST(salvage_task_id(R"({"taskId":"12x"})").empty());
+    BOOST_TEST(salvage_task_id(R"({"taskId":"1","taskId":"2"})").empty());  // they disagree
+    BOOST_TEST(salvage_task_id(R"({"taskId":"7","data":{"taskId":"7"}})") == "7");
+    BOOST_TEST(salvage_task_id(std::string(100, '9')).empty());
+    BOOST_TEST(salvage_task_id("\"taskId\":\"" + std::string(40, '1') + "\"").empty());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -51,6 +51,8 @@ void batch_flags(CLI::App& cmd, args& a) {
         ->type_name("FILE");
     cmd.add_flag("--cancel-on-interrupt", a.cancel_on_interrupt,
                  "on Ctrl-C cancel accepted tasks at the service instead of waiting for them");
+    cmd.add_flag("--resubmit-in-doubt", a.resubmit_in_doubt,
+                 "submit again the jobs an earlier run left in doubt (their task may exist: this may pay twice)");
     cmd.add_flag("--progress", a.progress, "progress on stderr also when it is not a terminal (a line a second)");
     cmd.add_option("--job-timeout", a.job_timeout_s, "a deadline per job (its wait for room and for its task; "
                                                      "not the client's back-pressure wait); then its task is cancelled")
@@ -158,7 +160,12 @@ int batch(const args& given) {
     o.journal = journal.get();
     o.download_dir = a.download_dir;
     if (results)
-        o.skip = [&](std::size_t i) { return results->has_final(in.jobs[i].id); };
+        o.skip = [&](std::size_t i) {
+            auto& id = in.jobs[i].id;
+            bool again = a.resubmit_in_doubt && results->known().count(id) && results->known().at(id) == "UNKNOWN";
+            return results->has_final(id) && !again;
+        };
+    o.resubmit_in_doubt = a.resubmit_in_doubt;
     o.on_result = [&](const rh::batch_result& r) { report.add(r); };
     if (bool tty = ::isatty(STDERR_FILENO) != 0; tty || a.progress) {
         o.progress_interval = tty ? 250ms : 1s;

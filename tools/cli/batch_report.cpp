@@ -48,6 +48,8 @@ void batch_report::add(const rh::batch_result& r) {
     }
     if (r.outcome == rh::batch_outcome::succeeded)
         return;
+    if (r.outcome == rh::batch_outcome::in_doubt && in_doubt_.size() < 10)
+        in_doubt_.push_back(r.job_id + (r.t.id.empty() ? "" : " (task " + r.t.id + ")"));
     if (r.step == rh::batch_step::earlier_run)
         ++failures_[r.outcome == rh::batch_outcome::in_doubt ? "in doubt from an earlier run (not resubmitted)"
                                                              : "earlier run: " + r.t.status_text];
@@ -99,8 +101,16 @@ void batch_report::print(const args& a, const target& t, const rh::batch_summary
               << (s.succeeded / secs) << " tasks/s)\n";
     if (s.skipped)
         std::cout << "  skipped             " << s.skipped << " (in " << a.out << " already)\n";
-    if (s.in_doubt)
-        std::cout << "  in doubt            " << s.in_doubt << " (a task may exist; not resubmitted)\n";
+    if (s.in_doubt) {
+        std::cout << "  in doubt            " << s.in_doubt << " (a task may exist; not resubmitted):";
+        for (auto& j : in_doubt_)
+            std::cout << " " << j;
+        std::cout << (s.in_doubt > in_doubt_.size() ? " …" : "") << "\n"
+                  << "                      a job with a task id: `runninghub wait <taskId>` tells how it ended (run the\n"
+                  << "                      same command again: it waits for it); without one, find its task in the\n"
+                  << "                      RunningHub console by its time; to submit them again anyway (it may pay\n"
+                  << "                      twice), run the same command with --resubmit-in-doubt\n";
+    }
     std::cout << "  requests sent       " << st.pool.requests << " (" << st.queries << " queries, "
               << (ran ? double(st.queries) / double(ran) : 0) << " per task)\n"
               << "  connections         opened " << st.pool.opened << ", reused " << st.pool.reused

@@ -38,6 +38,7 @@ struct args {
     std::string concurrency = "auto";  // N, or auto: many workers, the client's submit gate decides
     std::string jobs, out;          // batch: the jobs file and the results file
     bool cancel_on_interrupt = false;
+    bool resubmit_in_doubt = false;
     double job_timeout_s = 0;       // batch: a deadline per job; 0: none
     std::string app, workflow;
     std::vector<std::string> inputs;  // NODE:FIELD=VALUE, checked by the parser
