@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make ccache libssl-dev libboost1.81-dev libboost-json1.81-dev
-          libboost-url1.81-dev libboost-test1.81-dev libcli11-dev)
+          libboost-url1.81-dev libboost-test1.81-dev libcli11-dev libspdlog-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
