@@ -72,6 +72,9 @@ struct run_and_wait_options {
     /// On the deadline or a cancellation, ask the service to cancel a task it accepted.
     bool cancel_on_abort = true;
     std::optional<poll_policy> poll;
+    /// Called on the client's executor the moment the service accepts the task,
+    /// before the wait: the place to persist its id (a crash later loses nothing).
+    std::function<void(const task&)> on_accepted;
 };
 
 /// What run_and_wait hands over, whatever the outcome.

@@ -54,6 +54,8 @@ struct run_and_wait_op : std::enable_shared_from_this<run_and_wait_op> {
         }
         if (!accepted)
             return complete(ec);
+        if (opts.on_accepted)
+            opts.on_accepted(result.t);
         wait_options wo;
         wo.timeout = opts.timeout + std::chrono::minutes(1);  // the deadline timer decides
         wo.poll = opts.poll;
