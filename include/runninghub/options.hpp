@@ -26,6 +26,10 @@ struct client_options {
     std::string ca_pem;   // extra trusted CA (PEM text), beside the system store
     /// Turns TLS verification off. For local experiments only; logged as a warning.
     bool insecure_skip_tls_verify = false;
+    /// Allows an http:// base_url to a host other than loopback (127.0.0.0/8,
+    /// ::1, localhost): the API key then crosses the network in cleartext.
+    /// Refused (invalid_base_url) without it; logged as a warning with it.
+    bool allow_insecure_http = false;
 
     timeouts timeout;
     pool_options pool;
