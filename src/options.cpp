@@ -18,6 +18,8 @@ client_options client_options::from_env() {
         o.base_url = u;
     if (const char* c = std::getenv("RUNNINGHUB_CA_FILE"); c && *c)
         o.ca_file = c;
+    if (const char* h = std::getenv("RUNNINGHUB_ALLOW_INSECURE_HTTP"); h && (std::string_view(h) == "1"))
+        o.allow_insecure_http = true;
     std::string why;
     if (auto ec = o.validate(&why))
         throw error(ec, why);
@@ -44,7 +46,8 @@ error_code client_options::validate(std::string* why) const {
     if (!o.tls && !o.is_loopback() && !allow_insecure_http)
         return fail(errc::invalid_base_url,
                     "base URL \"" + base_url + "\": http:// would send the API key in cleartext; use https:// "
-                    "(http:// is allowed for loopback hosts, or with client_options::allow_insecure_http)");
+                    "(http:// is allowed for loopback hosts, or with client_options::allow_insecure_http, "
+                    "RUNNINGHUB_ALLOW_INSECURE_HTTP=1)");
     if (pool.max_connections == 0)
         return fail(errc::invalid_options, "pool.max_connections must be at least 1");
     if (pool.max_response_body < 1024)

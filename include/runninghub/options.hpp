@@ -45,7 +45,8 @@ struct client_options {
     log_function logger;  // silent when empty
     log_level log_threshold = log_level::info;
 
-    /// RUNNINGHUB_API_KEY, RUNNINGHUB_BASE_URL, RUNNINGHUB_CA_FILE.
+    /// RUNNINGHUB_API_KEY, RUNNINGHUB_BASE_URL, RUNNINGHUB_CA_FILE,
+    /// RUNNINGHUB_ALLOW_INSECURE_HTTP (=1: allow_insecure_http).
     /// Throws runninghub::error (missing_api_key, invalid_base_url) before any I/O.
     static client_options from_env();
 

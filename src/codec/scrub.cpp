@@ -1,7 +1,6 @@
 #include "codec/scrub.hpp"
 
 #include <array>
-#include <cctype>
 #include <cstring>
 
 namespace runninghub::detail {
@@ -12,11 +11,14 @@ constexpr std::string_view mask = "***";
 // Field names whose value is a credential, lower case.
 constexpr std::array<std::string_view, 4> secret_fields = {"authorization", "apikey", "api_key", "api-key"};
 
-bool iequal_at(std::string_view text, std::size_t at, std::string_view lower) {
-    if (text.size() - at < lower.size())
+// ASCII only, without the locale: this runs over every answer body.
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+bool iequal_at(std::string_view text, std::size_t at, std::string_view name) {
+    if (text.size() - at < name.size())
         return false;
-    for (std::size_t i = 0; i < lower.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(text[at + i])) != lower[i])
+    for (std::size_t i = 0; i < name.size(); ++i)
+        if (lower(text[at + i]) != name[i])
             return false;
     return true;
 }
@@ -56,8 +58,7 @@ std::pair<std::size_t, std::size_t> value_after(std::string_view t, std::size_t 
 
 void scrub_fields(std::string& text) {
     for (std::size_t i = 0; i < text.size(); ++i) {
-        char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-        if (c != 'a')
+        if ((text[i] | 0x20) != 'a')  // every name starts with an a
             continue;
         for (auto name : secret_fields) {
             if (!iequal_at(text, i, name))
@@ -74,9 +75,17 @@ void scrub_fields(std::string& text) {
 } // namespace
 
 void scrub_secrets(std::string& text, std::string_view secret) {
-    if (!secret.empty())
-        for (auto p = text.find(secret); p != std::string::npos; p = text.find(secret, p + mask.size()))
-            text.replace(p, secret.size(), mask);
+    // memmem (two-way): std::string::find stops at every '0' of the ids for a key that starts with one.
+    std::size_t from = 0;
+    while (!secret.empty() && from < text.size()) {
+        auto* hit = static_cast<const char*>(
+            ::memmem(text.data() + from, text.size() - from, secret.data(), secret.size()));
+        if (!hit)
+            break;
+        auto p = static_cast<std::size_t>(hit - text.data());
+        text.replace(p, secret.size(), mask);
+        from = p + mask.size();
+    }
     scrub_fields(text);
 }
 

@@ -170,4 +170,25 @@ BOOST_AUTO_TEST_CASE(an_unsolicited_answer_is_never_taken_for_the_next_request) 
     }
 }
 
+// Issue 11 item 6: an http:// base URL sent the key in cleartext without a word.
+BOOST_AUTO_TEST_CASE(cleartext_to_another_host_needs_an_option_and_is_warned) {
+    asio::io_context io;
+    rh::client_options o;
+    o.api_key = rh::emulator::default_api_key;
+    o.base_url = "http://192.0.2.1:8080";  // TEST-NET-1: never contacted here
+    BOOST_CHECK_EXCEPTION(rh::client(io.get_executor(), o), rh::error, [](const rh::error& e) {
+        return e.code() == rh::errc::invalid_base_url && std::string(e.what()).find("cleartext") != std::string::npos;
+    });
+    std::vector<std::string> warnings;
+    o.allow_insecure_http = true;
+    o.logger = [&](rh::log_level l, std::string_view line) {
+        if (l == rh::log_level::warning)
+            warnings.emplace_back(line);
+    };
+    rh::client c(io.get_executor(), o);
+    BOOST_TEST_REQUIRE(warnings.size() == 1u);
+    BOOST_TEST(warnings[0].find("cleartext") != std::string::npos, warnings[0]);
+    BOOST_TEST(io.poll() == 0u);  // no I/O
+}
+
 BOOST_AUTO_TEST_SUITE_END()
