@@ -18,7 +18,11 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <boost/asio/write.hpp>
+
 #include <filesystem>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -41,6 +45,7 @@ struct service {
 
     asio::awaitable<bool> serve(detail::server_stream& s);
     asio::awaitable<bool> answer_whole(detail::server_stream& s);
+    asio::awaitable<bool> write_in_one_segment(detail::server_stream& s, response_t& res, bool twice);
 
     state st;
     faults chaos;
@@ -92,8 +97,30 @@ asio::awaitable<bool> service::answer_whole(detail::server_stream& s) {
     res.keep_alive(keep_alive);
     res.prepare_payload();
     s.lowest().expires_after(std::chrono::seconds(30));
+    if (after == after_fault::answer_then_close || after == after_fault::answer_twice)
+        co_return co_await write_in_one_segment(s, res, after == after_fault::answer_twice);
     auto [wec, wn] = co_await http::async_write(s, res, use_tuple);
     co_return !wec && keep_alive;
+}
+
+// The answer and what follows it (a FIN, or an unsolicited answer) leave in one
+// TCP segment (TCP_CORK), so that a client sees both at once: a test of how it
+// treats them never depends on the timing of two writes.
+asio::awaitable<bool> service::write_in_one_segment(detail::server_stream& s, response_t& res, bool twice) {
+    int on = 1, off = 0;
+    int fd = s.lowest().socket().native_handle();
+    ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof on);
+    auto [wec, wn] = co_await http::async_write(s, res, use_tuple);
+    if (!wec && twice) {
+        auto extra = unsolicited_answer_text();
+        co_await asio::async_write(s, asio::buffer(extra), use_tuple);
+    }
+    if (!twice) {
+        error_code ignored;
+        s.lowest().socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);  // FIN after the answer
+    }
+    ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof off);
+    co_return !wec && twice && res.keep_alive();
 }
 
 } // namespace emu

@@ -28,6 +28,10 @@ std::string_view to_string(fault_kind k) noexcept {
     case fault_kind::malformed_json: return "malformed_json";
     case fault_kind::connection_close: return "connection_close";
     case fault_kind::truncated_body: return "truncated_body";
+    case fault_kind::close_after_answer: return "close_after_answer";
+    case fault_kind::echo_request: return "echo_request";
+    case fault_kind::wrong_task_id: return "wrong_task_id";
+    case fault_kind::unsolicited_answer: return "unsolicited_answer";
     }
     return "unknown";
 }
@@ -43,10 +47,40 @@ bool peer_gone(boost::beast::tcp_stream& s) {
 }
 
 bool is_5xx(fault_kind k) {
-    return k == fault_kind::http_502 || k == fault_kind::http_503_empty || k == fault_kind::http_503_html;
+    return k == fault_kind::http_502 || k == fault_kind::http_503_empty || k == fault_kind::http_503_html ||
+           k == fault_kind::echo_request;
+}
+
+// The request as an echoing proxy or a verbose error page quotes it: the head
+// (with its Authorization line) and the body (with an apiKey member, if any).
+std::string quoted_request(const request_t& req) {
+    std::string s(req.method_string());
+    s.append(" ").append(req.target()).append(" HTTP/1.1\r\n");
+    for (auto& f : req)
+        s.append(f.name_string()).append(": ").append(f.value()).append("\r\n");
+    return s.append("\r\n").append(req.body());
+}
+
+// Another task's id in place of the answer's own (the first taskId member).
+void replace_task_id(std::string& body) {
+    static constexpr std::string_view key = "\"taskId\":\"";
+    auto p = body.find(key);
+    if (p == std::string::npos)
+        return;
+    p += key.size();
+    auto e = body.find('"', p);
+    if (e != std::string::npos)
+        body.replace(p, e - p, "1234567890123456789");
 }
 
 } // namespace
+
+std::string unsolicited_answer_text() {
+    std::string body = R"({"taskId":"1111111111111111111","status":"RUNNING","errorCode":"","errorMessage":"",)"
+                       R"("results":null,"clientId":"emulator","promptTips":"{}","failedReason":{},"usage":{}})";
+    return "HTTP/1.1 200 OK\r\nServer: runninghub-emulator\r\nContent-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+}
 
 void faults::set(std::vector<fault> list) {
     auto lk = st_.lock();
@@ -119,6 +153,15 @@ asio::awaitable<after_fault> faults::apply(const request_t& req, response_t& res
         co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
         answer_lost = peer_gone(lowest);
     }
+    if (f && f->kind == fault_kind::echo_request) {
+        auto quoted = quoted_request(req);
+        res.result(http::status::bad_gateway);
+        res.set(http::field::content_type, "application/json");
+        res.body() = json::serialize(json::object{{"code", 1005}, {"msg", "upstream rejected: " + quoted},
+                                                  {"data", json::object{{"request", quoted}}}});
+        destroyed(create, false);
+        co_return after_fault::answer;
+    }
     if (f && !f->after_processing && answer_without_processing(*f, res)) {
         if (is_5xx(f->kind))
             destroyed(create, false);
@@ -146,6 +189,12 @@ asio::awaitable<after_fault> faults::apply(const request_t& req, response_t& res
         destroyed(create, created);
     if (dropped)
         co_return after_fault::drop;
+    if (f && f->kind == fault_kind::wrong_task_id)
+        replace_task_id(res.body());
+    if (f && f->kind == fault_kind::close_after_answer)
+        co_return after_fault::answer_then_close;
+    if (f && f->kind == fault_kind::unsolicited_answer)
+        co_return after_fault::answer_twice;
     co_return f && f->kind == fault_kind::connection_close ? after_fault::close : after_fault::answer;
 }
 

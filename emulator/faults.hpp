@@ -21,7 +21,12 @@ enum class after_fault {
     answer,  // write the answer, keep-alive as asked
     close,   // write the answer with Connection: close
     drop,    // close without an answer
+    answer_then_close,  // write the answer (keep-alive as asked), then close at once
+    answer_twice,       // write the answer and, in the same segment, an unsolicited one
 };
+
+/// The answer of an unsolicited_answer fault: a task nobody submitted.
+std::string unsolicited_answer_text();
 
 class faults {
 public:

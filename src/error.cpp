@@ -80,6 +80,7 @@ const char* message_of(int v) noexcept {
     case errc::file_too_large: return "the file is over the endpoint's size limit";
     case errc::size_mismatch: return "the download's size differs from what the server announced";
     case errc::checksum_mismatch: return "the download's checksum differs from the server's";
+    case errc::answer_mismatch: return "the answer is about another task than the one asked; it was not accepted";
     }
     return nullptr;
 }

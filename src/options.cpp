@@ -1,5 +1,6 @@
 #include <runninghub/options.hpp>
 
+#include "codec/scrub.hpp"
 #include "core/origin.hpp"
 
 
@@ -17,6 +18,8 @@ client_options client_options::from_env() {
         o.base_url = u;
     if (const char* c = std::getenv("RUNNINGHUB_CA_FILE"); c && *c)
         o.ca_file = c;
+    if (const char* h = std::getenv("RUNNINGHUB_ALLOW_INSECURE_HTTP"); h && (std::string_view(h) == "1"))
+        o.allow_insecure_http = true;
     std::string why;
     if (auto ec = o.validate(&why))
         throw error(ec, why);
@@ -24,9 +27,12 @@ client_options client_options::from_env() {
 }
 
 error_code client_options::validate(std::string* why) const {
+    // A URL or path the user wrote may hold the key: the reason never shows it.
     auto fail = [&](errc e, std::string reason) {
-        if (why)
+        if (why) {
             *why = std::move(reason);
+            detail::scrub_secrets(*why, api_key);
+        }
         return make_error_code(e);
     };
     if (api_key.empty())
@@ -35,8 +41,13 @@ error_code client_options::validate(std::string* why) const {
         if (c <= 0x20 || c >= 0x7f)
             return fail(errc::invalid_options, "API key contains whitespace or non-printable characters");
     detail::origin o;
-    if (auto ec = detail::parse_origin(base_url, o, why))
-        return ec;
+    if (std::string reason; auto ec = detail::parse_origin(base_url, o, &reason))
+        return fail(static_cast<errc>(ec.value()), std::move(reason));
+    if (!o.tls && !o.is_loopback() && !allow_insecure_http)
+        return fail(errc::invalid_base_url,
+                    "base URL \"" + base_url + "\": http:// would send the API key in cleartext; use https:// "
+                    "(http:// is allowed for loopback hosts, or with client_options::allow_insecure_http, "
+                    "RUNNINGHUB_ALLOW_INSECURE_HTTP=1)");
     if (pool.max_connections == 0)
         return fail(errc::invalid_options, "pool.max_connections must be at least 1");
     if (pool.max_response_body < 1024)

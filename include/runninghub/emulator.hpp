@@ -28,6 +28,11 @@ enum class fault_kind {
     malformed_json,          // processed, answered with a truncated JSON body
     connection_close,        // processed, answered with Connection: close
     truncated_body,          // file downloads: the head announces every byte, half are sent, then close
+    close_after_answer,      // processed, answered without Connection: close, then closed at once (the FIN
+                             // travels with the answer, as from a server whose keep-alive is off)
+    echo_request,            // 502 whose JSON message and body quote the request (head with the key, body), not processed
+    wrong_task_id,           // processed, but the answer's taskId names another task (1234567890123456789)
+    unsolicited_answer,      // processed and answered, then a second answer nobody asked for (a task 1111111111111111111)
 };
 
 std::string_view to_string(fault_kind k) noexcept;

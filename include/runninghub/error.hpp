@@ -90,6 +90,7 @@ enum class errc : int {
     file_too_large,                 // over the endpoint's size limit, refused before sending
     size_mismatch,                  // a download's length differs from what the server announced
     checksum_mismatch,              // a download's MD5 differs from the server's checksum
+    answer_mismatch,                // the answer is about another task than the one asked (never accepted)
 };
 
 const boost::system::error_category& category() noexcept;

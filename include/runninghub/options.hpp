@@ -26,6 +26,10 @@ struct client_options {
     std::string ca_pem;   // extra trusted CA (PEM text), beside the system store
     /// Turns TLS verification off. For local experiments only; logged as a warning.
     bool insecure_skip_tls_verify = false;
+    /// Allows an http:// base_url to a host other than loopback (127.0.0.0/8,
+    /// ::1, localhost): the API key then crosses the network in cleartext.
+    /// Refused (invalid_base_url) without it; logged as a warning with it.
+    bool allow_insecure_http = false;
 
     timeouts timeout;
     pool_options pool;
@@ -41,7 +45,8 @@ struct client_options {
     log_function logger;  // silent when empty
     log_level log_threshold = log_level::info;
 
-    /// RUNNINGHUB_API_KEY, RUNNINGHUB_BASE_URL, RUNNINGHUB_CA_FILE.
+    /// RUNNINGHUB_API_KEY, RUNNINGHUB_BASE_URL, RUNNINGHUB_CA_FILE,
+    /// RUNNINGHUB_ALLOW_INSECURE_HTTP (=1: allow_insecure_http).
     /// Throws runninghub::error (missing_api_key, invalid_base_url) before any I/O.
     static client_options from_env();
 

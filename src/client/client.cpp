@@ -199,7 +199,7 @@ asio::awaitable<detail::outcome> detail::client_impl::query_once(std::string_vie
         count_call(endpoint_id::query, r.ec);
         co_return r;
     }
-    r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
+    r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag, id);  // about `id` only
     count_call(endpoint_id::query, r.ec);
     if (r.ec) {
         r.t.diag.endpoint = detail::row(endpoint_id::query).name;

@@ -174,7 +174,25 @@ error_code http_status_error(unsigned status) noexcept {
     return make_error_code(errc::http_unexpected_status);
 }
 
-error_code decode_task(const http_answer& in, task& out, diagnostics& diag) {
+bool valid_task_id(std::string_view id) noexcept {
+    return !id.empty() && id.size() <= 32 && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+namespace {
+
+// An answer about the wrong task, or with a taskId that is none: nothing of it is kept.
+error_code refuse_task(task& out, diagnostics& diag, std::string_view asked_id, errc why, std::string message) {
+    diagnostics kept = std::move(diag);  // diag may be out.diag
+    out = task{};
+    out.id = std::string(asked_id);
+    diag = std::move(kept);
+    diag.server_message = std::move(message);
+    return make_error_code(why);
+}
+
+} // namespace
+
+error_code decode_task(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id) {
     diag.http_status = in.status;
     unsigned char stack[4096];
     json::monotonic_resource mr(stack, sizeof stack);
@@ -221,6 +239,17 @@ error_code decode_task(const http_answer& in, task& out, diagnostics& diag) {
         diag.body_excerpt = excerpt(in.body);
         diag.server_message = "answer has no taskId";
         return make_error_code(errc::protocol_error);
+    }
+    if (!valid_task_id(out.id)) {  // `true`, -5, quotes …: never an accepted task
+        diag.body_excerpt = excerpt(in.body);
+        return refuse_task(out, diag, asked_id, errc::protocol_error,
+                           "answer's taskId \"" + excerpt(out.id, 40) + "\" is not a task id (decimal digits)");
+    }
+    if (!asked_id.empty() && out.id != asked_id) {
+        diag.body_excerpt = excerpt(in.body);
+        auto other = out.id;
+        return refuse_task(out, diag, asked_id, errc::answer_mismatch,
+                           "asked about task " + std::string(asked_id) + ", the answer is about task " + other);
     }
     return {};
 }

@@ -37,9 +37,15 @@ void decode_results(const boost::json::value* v, std::vector<result_file>& out);
 /// Validates an id used in a path or body: 1..64 of [0-9A-Za-z_-].
 bool valid_id(std::string_view id) noexcept;
 
+/// A task id as the service makes them: 1 to 32 decimal digits.
+bool valid_task_id(std::string_view id) noexcept;
+
 /// Decodes a v2 task answer (flat object, or the legacy envelope some v2
 /// errors use). Fills `diag` (status, code, message, excerpt) on error.
-error_code decode_task(const http_answer& in, task& out, diagnostics& diag);
+/// A taskId that is not a task id is protocol_error; with `asked_id` (a
+/// query), an answer about another task is answer_mismatch. Either way
+/// `out` keeps nothing of that answer but `asked_id`.
+error_code decode_task(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id = {});
 
 
 /// A legacy submit: create (workflowId), ai-app/run and quick-ai-app/run

@@ -2,10 +2,23 @@
 
 #include <boost/url/parse.hpp>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cctype>
 
 namespace runninghub::detail {
+
+bool origin::is_loopback() const {
+    std::string h = host;
+    for (auto& c : h)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (h == "localhost" || h == "localhost." || h == "::1")
+        return true;
+    unsigned char addr[16];
+    if (::inet_pton(AF_INET6, h.c_str(), addr) == 1)  // ::1 spelled otherwise (0:0:…:1)
+        return std::all_of(addr, addr + 15, [](unsigned char b) { return b == 0; }) && addr[15] == 1;
+    return ::inet_pton(AF_INET, h.c_str(), addr) == 1 && addr[0] == 127;
+}
 
 bool origin::host_is_ip() const {
     unsigned char addr[16];
@@ -48,9 +61,18 @@ error_code parse_origin(std::string_view url, origin& out, std::string* why) {
     if (o.host.size() > 2 && o.host.front() == '[')
         o.host = o.host.substr(1, o.host.size() - 2);
     if (u.has_port()) {
-        if (u.port_number() == 0)
-            return fail("bad port");
-        o.port = std::to_string(u.port_number());
+        // port_number() wraps above 65535 ("99999" would be 34463): read the digits ourselves.
+        auto port_text = u.port();
+        std::string_view p(port_text.data(), port_text.size());
+        unsigned long n = 0;
+        bool digits = !p.empty() && p.size() <= 5;
+        for (char c : p)
+            digits = digits && c >= '0' && c <= '9';
+        if (digits)
+            n = std::stoul(std::string(p));
+        if (!digits || n < 1 || n > 65535)
+            return fail("port \"" + std::string(p) + "\" is not a port number (1 to 65535)");
+        o.port = std::to_string(n);
     } else {
         o.port = o.tls ? "443" : "80";
     }

@@ -15,6 +15,7 @@ struct origin {
     std::string path_prefix;  // without trailing slash, e.g. "" or "/proxy"
 
     bool host_is_ip() const;
+    bool is_loopback() const;  // 127.0.0.0/8, ::1 or localhost: cleartext never leaves the machine
     std::string host_header() const;  // host[:port], port omitted when default
     std::string key() const { return (tls ? "https://" : "http://") + host + ":" + port; }
     friend bool operator==(const origin&, const origin&) = default;

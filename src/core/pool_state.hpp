@@ -32,10 +32,6 @@ enum class exchange_end {
     timed_out,    // a phase timed out: Beast has closed the socket
 };
 
-/// A kept-alive connection idle longer than this is peeked at before reuse:
-/// a peer's close is likely after that, and the peek costs a syscall.
-inline constexpr duration probe_after = std::chrono::milliseconds(200);
-
 /// A failed exchange, as the repeat rule needs it.
 struct failed_exchange {
     error_code ec;
@@ -60,7 +56,7 @@ public:
     pool_state(const pool_options& limits, pool_stats& stats) : limits_(limits), stats_(&stats) {}
 
     enum class acquire_action {
-        reuse,  // lend `conn` (peek at it first when `probe`)
+        reuse,  // lend `conn`; the caller checks it is still open right before writing on it
         open,   // a slot is taken: open a connection, give it back with release() or release_slot()
         wait,   // none free: queue with wait()
         close,  // close `conn` for `cause`, then ask again
@@ -68,7 +64,6 @@ public:
     struct acquire_result {
         acquire_action action = acquire_action::wait;
         std::optional<Conn> conn{};
-        bool probe = false;
         close_cause cause = close_cause::by_peer;
     };
 
@@ -83,9 +78,9 @@ public:
             if (force_fresh || expired) {
                 auto cause = expired ? close_cause::idle : close_cause::by_peer;
                 forget(cause);
-                return {acquire_action::close, std::move(e.conn), false, cause};
+                return {acquire_action::close, std::move(e.conn), cause};
             }
-            return {acquire_action::reuse, std::move(e.conn), now - e.since > probe_after};
+            return {acquire_action::reuse, std::move(e.conn)};
         }
         if (open_ < limits_.max_connections) {
             ++open_;

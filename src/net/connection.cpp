@@ -41,6 +41,10 @@ net_env::net_env(asio::any_io_executor e, const client_options& opts, const logg
     } else {
         tls.set_verify_mode(ssl::verify_peer);
     }
+    origin base;
+    if (!parse_origin(opts.base_url, base) && !base.tls && !base.is_loopback())
+        log(log_level::warning, "the base URL " + base.key() + " is plain http (allow_insecure_http): the API key "
+                                "crosses the network in cleartext");
 }
 
 time_point phase_expiry(time_point deadline, duration phase) {
@@ -51,6 +55,9 @@ time_point phase_expiry(time_point deadline, duration phase) {
 
 bool unusable_while_idle(connection& c) {
     if (c.buffer.size() != 0)
+        return true;  // bytes read past the last answer: nobody asked for them
+    SSL* ssl_handle = c.stream.native_handle();  // TLS: read ahead of the last answer, not yet decrypted or returned
+    if (SSL_has_pending(ssl_handle) || BIO_ctrl_pending(SSL_get_rbio(ssl_handle)) != 0)
         return true;
     auto& sock = c.tcp().socket();
     if (!sock.is_open())

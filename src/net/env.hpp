@@ -11,6 +11,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <string>
+#include <string_view>
 
 namespace runninghub::detail {
 
@@ -26,6 +27,7 @@ struct net_env {
     timeouts phase;
     logger log;
     std::string bearer;  // "Bearer <key>"
+    std::string_view key() const noexcept { return std::string_view(bearer).substr(7); }
     pool_stats stats;    // summed over every origin
 };
 

@@ -1,5 +1,7 @@
 #include "net/http.hpp"
 
+#include "codec/scrub.hpp"
+
 #include "net/env.hpp"
 #include "net/exchange.hpp"
 #include "net/pool.hpp"
@@ -25,8 +27,17 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         return *it->second;
     }
 
+    // Every answer and error text leaves net/ without the key: what the server
+    // quotes of our request must not reach a diagnostic, what() or a log line.
     asio::awaitable<http_response> request(const origin& o, const http_request& req, time_point deadline) {
         auto self = shared_from_this();
+        http_response out = co_await exchange_loop(o, req, deadline);
+        scrub_secrets(out.body, env_.key());
+        scrub_secrets(out.detail, env_.key());
+        co_return out;
+    }
+
+    asio::awaitable<http_response> exchange_loop(const origin& o, const http_request& req, time_point deadline) {
         http_response out;
         if (shut_) {
             out.ec = make_error_code(errc::client_shut_down);
@@ -35,13 +46,17 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
         pool& p = pool_for(o);
         exchange_target to{p.where().path_prefix, p.host_header(), env_.bearer};
         ++env_.stats.requests;
-        for (unsigned attempt = 0;; ++attempt) {
+        for (unsigned attempt = 0;;) {
             lease l;
             if (!p.try_acquire(attempt > 0, l)) {
                 co_await p.wait(deadline, l, out.ec);
                 if (out.ec)
                     co_return out;
             }
+            // Checked at every reuse, not after some idle time: a server that closes
+            // after each answer would otherwise get requests it never reads.
+            if (!p.still_open(l))
+                continue;
             if (l.fresh()) {
                 if ((out.ec = co_await p.open(l, deadline, out.detail))) {
                     ++env_.stats.connect_failures;
@@ -71,6 +86,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
                     co_return out;
                 }
             }
+            ++attempt;
             ++env_.stats.stale_retries;
             if (env_.log.enabled(log_level::debug))
                 env_.log(log_level::debug, "kept-alive connection failed before any answer (" + out.ec.message() +

@@ -95,10 +95,6 @@ bool pool::try_acquire(bool force_fresh, lease& l) {
             close(**a.conn, a.cause);
             continue;
         case state::acquire_action::reuse:
-            if (a.probe && unusable_while_idle(**a.conn)) {
-                settle(state_.release(std::move(*a.conn), exchange_end::peer_closes, 0, now), now);
-                continue;
-            }
             l.lend(this, std::move(*a.conn));
             return true;
         case state::acquire_action::open:
@@ -128,6 +124,13 @@ asio::awaitable<void> pool::wait(time_point deadline, lease& l, error_code& ec) 
         ec = asio::error::operation_aborted;
     else
         ec = make_error_code(errc::pool_wait_timeout);
+}
+
+bool pool::still_open(lease& l) {
+    if (l.fresh() || !unusable_while_idle(*l.c_))
+        return true;
+    l.give_back(exchange_end::peer_closes);
+    return false;
 }
 
 void pool::shutdown() {

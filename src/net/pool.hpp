@@ -62,6 +62,11 @@ public:
     /// Opens the connection of a fresh lease.
     boost::asio::awaitable<error_code> open(lease& l, time_point deadline, std::string& detail);
 
+    /// Right before a request is written on a kept-alive connection: false when
+    /// the peer closed it while it was idle (or sent bytes nobody asked for);
+    /// the connection is then closed and the lease given back, nothing written.
+    bool still_open(lease& l);
+
     /// The lease's connection answered a request.
     void answered(lease& l);
 

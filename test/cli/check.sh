@@ -140,4 +140,10 @@ usage_error "bad.jsonl line 1: \"nodeInfoList\" must be an array" batch --jobs "
 rc=0; env -u RUNNINGHUB_API_KEY "$cli" account 2>"$dir/usage.txt" || rc=$?
 [ $rc = 2 ] && grep -q "RUNNINGHUB_API_KEY is not" "$dir/usage.txt" || fail "RUNNINGHUB_BASE_URL without a key: exit $rc"
 usage_error "give --jobs FILE or --count N" batch --app $app
+# RUNNINGHUB_BASE_URL: cleartext only to loopback, ports checked (issue 11), the key never shown.
+rc=0; RUNNINGHUB_BASE_URL=http://www.runninghub.cn "$cli" account 2>"$dir/usage.txt" || rc=$?
+[ $rc = 2 ] && grep -q "cleartext" "$dir/usage.txt" || fail "a remote http:// base URL: exit $rc, $(cat "$dir/usage.txt")"
+! grep -q "$RUNNINGHUB_API_KEY" "$dir/usage.txt" || fail "the refusal of an http:// base URL shows the key"
+rc=0; RUNNINGHUB_BASE_URL=https://127.0.0.1:99999 "$cli" account 2>"$dir/usage.txt" || rc=$?
+[ $rc = 2 ] && grep -q 'port "99999"' "$dir/usage.txt" || fail "port 99999: exit $rc, $(cat "$dir/usage.txt")"
 echo "cli check: usage ok (--version, --help, usage errors)"

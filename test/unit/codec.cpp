@@ -1,4 +1,5 @@
 #include "codec/codec.hpp"
+#include "codec/scrub.hpp"
 #include "core/poll.hpp"
 #include "core/retry.hpp"
 #include "../print.hpp"
@@ -45,6 +46,62 @@ BOOST_AUTO_TEST_CASE(numeric_ids_are_written_back_exactly) {
     BOOST_TEST(!ec);
     BOOST_TEST(t.id == "1877265245566922753");  // a double would give ...2800
     BOOST_TEST(t.error_code.empty());
+}
+
+// Issue 11 item 7: `true`, -5 and ids with quotes were accepted as accepted tasks.
+BOOST_AUTO_TEST_CASE(only_task_ids_are_accepted) {
+    for (auto id : {R"(true)", R"(-5)", R"("\"12\"")", R"("12a")", R"(" 12")", R"(1.5)", R"("-5")",
+                    R"("123456789012345678901234567890123")"}) {
+        task t;
+        auto body = std::string(R"({"taskId":)") + id + R"(,"status":"RUNNING","errorCode":"","errorMessage":""})";
+        auto ec = decode(200, body, t);
+        BOOST_TEST(ec == errc::protocol_error, id);
+        BOOST_TEST(t.id.empty(), id);
+        BOOST_TEST(t.diag.server_message.find("not a task id") != std::string::npos, t.diag.server_message);
+    }
+    task t;
+    BOOST_TEST(!decode(200, R"({"taskId":"12345678901234567890123456789012","status":"RUNNING"})", t));
+    BOOST_TEST(valid_task_id("1"));
+    BOOST_TEST(!valid_task_id(""));
+}
+
+// Issue 11 item 7: wait(1111111111111111111) accepted 1234567890123456789's SUCCESS.
+BOOST_AUTO_TEST_CASE(a_query_answer_must_be_about_the_task_asked) {
+    std::string_view body = R"({"taskId":"1234567890123456789","status":"SUCCESS","errorCode":"","errorMessage":"",
+        "results":[{"url":"https://cdn/x.png","nodeId":"2","outputType":"png"}]})";
+    task t;
+    auto ec = decode_task({200, body, {}}, t, t.diag, "1111111111111111111");
+    BOOST_TEST(ec == errc::answer_mismatch);
+    BOOST_TEST(t.id == "1111111111111111111");
+    BOOST_TEST(t.status == task_status::unknown);
+    BOOST_TEST(t.results.empty());
+    BOOST_TEST(t.diag.server_message.find("1234567890123456789") != std::string::npos);
+    BOOST_TEST(!is_retryable(ec));  // named, and not repeated forever
+    task same;
+    BOOST_TEST(!decode_task({200, body, {}}, same, same.diag, "1234567890123456789"));
+    BOOST_TEST(same.results.size() == 1u);
+}
+
+// Issue 11 item 5: the key and any Authorization value, in every shape a server may quote them.
+BOOST_AUTO_TEST_CASE(secrets_are_scrubbed) {
+    const std::string key = "0123456789abcdef0123456789abcdef";
+    auto scrubbed = [&](std::string s) {
+        scrub_secrets(s, key);
+        return s;
+    };
+    BOOST_TEST(scrubbed("POST /x HTTP/1.1\r\nAuthorization: Bearer " + key + "\r\nHost: h\r\n") ==
+               "POST /x HTTP/1.1\r\nAuthorization: ***\r\nHost: h\r\n");
+    BOOST_TEST(scrubbed("authorization:Bearer other-token\nx") == "authorization:***\nx");
+    BOOST_TEST(scrubbed(R"({"apiKey":"someone-elses","taskId":"1"})") == R"({"apiKey":"***","taskId":"1"})");
+    BOOST_TEST(scrubbed(R"({"msg":"{\"apikey\": \"k2\", \"a\":1}"})") == R"({"msg":"{\"apikey\": \"***\", \"a\":1}"})");
+    BOOST_TEST(scrubbed("GET /api?apiKey=abc&webappId=1") == "GET /api?apiKey=***&webappId=1");
+    BOOST_TEST(scrubbed("<p>X-Api-Key: abc</p>") == "<p>X-Api-Key: ***</p>");
+    BOOST_TEST(scrubbed("the key " + key + " and again " + key) == "the key *** and again ***");
+    BOOST_TEST(scrubbed("authorization failed: token expired") == "authorization failed: token expired");
+    BOOST_TEST(scrubbed("nothing secret here") == "nothing secret here");
+    std::string empty_key = "Authorization: Basic eA==";
+    scrub_secrets(empty_key, "");
+    BOOST_TEST(empty_key == "Authorization: ***");
 }
 
 BOOST_AUTO_TEST_CASE(failed_task_is_not_a_request_error) {

@@ -112,6 +112,40 @@ BOOST_AUTO_TEST_CASE(validation_names_the_problem) {
     BOOST_TEST(why.find("bad key") == std::string::npos);  // the key is never echoed
 }
 
+// Issue 11 item 6: port 99999 wrapped to 34463 (and got the key); http:// sent it in cleartext.
+BOOST_AUTO_TEST_CASE(ports_are_checked_and_cleartext_only_on_loopback) {
+    detail::origin o;
+    std::string why;
+    for (auto url : {"https://h:99999", "https://h:65536", "https://h:0", "https://h:", "https://h:000001234"}) {
+        BOOST_TEST(detail::parse_origin(url, o, &why) == errc::invalid_base_url, url);
+        BOOST_TEST(why.find("port") != std::string::npos, why);
+    }
+    BOOST_TEST(why.find("000001234") != std::string::npos, why);  // the port as written is named
+    BOOST_TEST(!detail::parse_origin("https://h:65535", o));
+    BOOST_TEST(o.port == "65535");
+    BOOST_TEST(!detail::parse_origin("https://h:1", o));
+
+    client_options c;
+    c.api_key = "0123456789abcdef0123456789abcdef";
+    for (auto url : {"http://127.0.0.1:8080", "http://127.5.6.7", "http://localhost:1", "http://LocalHost",
+                     "http://[::1]:80", "http://[0:0:0:0:0:0:0:1]"}) {
+        c.base_url = url;
+        BOOST_TEST(!c.validate(&why), url << ": " << why);
+    }
+    for (auto url : {"http://www.runninghub.cn", "http://10.0.0.1:8080", "http://128.0.0.1", "http://[::2]",
+                     "http://localhost.example.com"}) {
+        c.base_url = url;
+        BOOST_TEST(c.validate(&why) == errc::invalid_base_url, url);
+        BOOST_TEST(why.find("cleartext") != std::string::npos, why);
+        BOOST_TEST(why.find(url) != std::string::npos, why);
+    }
+    c.allow_insecure_http = true;
+    BOOST_TEST(!c.validate(&why));
+    c.base_url = "https://www.runninghub.cn:99999";
+    BOOST_TEST(c.validate(&why) == errc::invalid_base_url);
+    BOOST_TEST(why.find("99999") != std::string::npos, why);
+}
+
 BOOST_AUTO_TEST_CASE(from_env) {
     ::unsetenv("RUNNINGHUB_API_KEY");
     BOOST_CHECK_EXCEPTION(client_options::from_env(), error,
@@ -120,6 +154,10 @@ BOOST_AUTO_TEST_CASE(from_env) {
     ::setenv("RUNNINGHUB_BASE_URL", "https://www.runninghub.ai", 1);
     auto o = client_options::from_env();
     BOOST_TEST(o.base_url == "https://www.runninghub.ai");
+    ::setenv("RUNNINGHUB_BASE_URL", "http://www.runninghub.ai", 1);  // cleartext to a remote host
+    BOOST_CHECK_EXCEPTION(client_options::from_env(), error, [](const error& e) {
+        return e.code() == errc::invalid_base_url && std::string(e.what()).find("cleartext") != std::string::npos;
+    });
     ::setenv("RUNNINGHUB_BASE_URL", "ht!tp://bad", 1);
     BOOST_CHECK_EXCEPTION(client_options::from_env(), error, [](const error& e) {
         return e.code() == errc::invalid_base_url &&

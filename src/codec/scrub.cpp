@@ -1,0 +1,92 @@
+#include "codec/scrub.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace runninghub::detail {
+namespace {
+
+constexpr std::string_view mask = "***";
+
+// Field names whose value is a credential, lower case.
+constexpr std::array<std::string_view, 4> secret_fields = {"authorization", "apikey", "api_key", "api-key"};
+
+// ASCII only, without the locale: this runs over every answer body.
+char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c; }
+
+bool iequal_at(std::string_view text, std::size_t at, std::string_view name) {
+    if (text.size() - at < name.size())
+        return false;
+    for (std::size_t i = 0; i < name.size(); ++i)
+        if (lower(text[at + i]) != name[i])
+            return false;
+    return true;
+}
+
+bool is_quote(char c) { return c == '"' || c == '\'' || c == '\\'; }
+bool is_blank(char c) { return c == ' ' || c == '\t'; }
+// Ends an unquoted value: a line, a query or form field, markup, a JSON member.
+// Quotes end it too: a quoted text around the field (a JSON string) stays whole.
+bool ends_value(char c) {
+    return c == '\r' || c == '\n' || c == '&' || c == '<' || c == ',' || c == '}' || c == ';' || is_quote(c);
+}
+
+// The value after a field name at `at` (name, optional quotes, ':' or '=', the
+// value quoted or not): its [begin, end), or begin == end when there is none.
+std::pair<std::size_t, std::size_t> value_after(std::string_view t, std::size_t at) {
+    std::size_t i = at;
+    while (i < t.size() && (is_quote(t[i]) || is_blank(t[i])))
+        ++i;
+    if (i == t.size() || (t[i] != ':' && t[i] != '='))
+        return {i, i};
+    ++i;
+    while (i < t.size() && is_blank(t[i]))
+        ++i;
+    bool quoted = false;
+    while (i < t.size() && is_quote(t[i])) {
+        quoted = true;
+        ++i;
+    }
+    std::size_t b = i;
+    while (i < t.size() && !(quoted ? is_quote(t[i]) || t[i] == '\r' || t[i] == '\n' : ends_value(t[i])))
+        ++i;
+    std::size_t e = i;
+    while (!quoted && e > b && is_blank(t[e - 1]))
+        --e;
+    return {b, e};
+}
+
+void scrub_fields(std::string& text) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if ((text[i] | 0x20) != 'a')  // every name starts with an a
+            continue;
+        for (auto name : secret_fields) {
+            if (!iequal_at(text, i, name))
+                continue;
+            auto [b, e] = value_after(text, i + name.size());
+            if (e > b && std::string_view(text).substr(b, e - b) != mask)
+                text.replace(b, e - b, mask);
+            i += name.size() - 1;
+            break;
+        }
+    }
+}
+
+} // namespace
+
+void scrub_secrets(std::string& text, std::string_view secret) {
+    // memmem (two-way): std::string::find stops at every '0' of the ids for a key that starts with one.
+    std::size_t from = 0;
+    while (!secret.empty() && from < text.size()) {
+        auto* hit = static_cast<const char*>(
+            ::memmem(text.data() + from, text.size() - from, secret.data(), secret.size()));
+        if (!hit)
+            break;
+        auto p = static_cast<std::size_t>(hit - text.data());
+        text.replace(p, secret.size(), mask);
+        from = p + mask.size();
+    }
+    scrub_fields(text);
+}
+
+} // namespace runninghub::detail
