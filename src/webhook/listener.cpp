@@ -71,6 +71,7 @@ detail::server_answer json_answer(unsigned status, std::string_view body) {
 
 struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::impl> {
     impl(asio::any_io_executor ex, webhook_options o)
+        // The accept loop holds this impl (through its request handler): `this` outlives its callbacks.
         : opts(std::move(o)), log(opts.logger, opts.log_threshold, {}),
           server(listen(std::move(ex), validated(opts), counters, [this](const error_code& ec) { accept_failed(ec); })),
           seen(opts.remembered_tasks, opts.remembered_bytes) {}
@@ -130,14 +131,14 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
     // Counted each time, logged once per episode (a flood of the same line helps no one).
     void accept_failed(const error_code& ec) {
         ++counters.accept_errors;
-        if (counters.connections != connections_at_last_warning || !accept_warned) {
+        if (!accept_warned || counters.connections != connections_at_last_warning) {  // a new episode
             accept_warned = true;
             connections_at_last_warning = counters.connections;
             warn("webhook listener: cannot accept a connection (" + ec.message() + "); retrying with pauses");
         }
     }
 
-    // Rejections are logged at most once a second, with a count of those not logged.
+    // At most a line a second, whoever sends what: the lines skipped are counted in the next one.
     void warn(std::string line) {
         if (!log.enabled(log_level::warning))
             return;
@@ -147,7 +148,7 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
             return;
         }
         if (warnings_suppressed)
-            line += " (" + std::to_string(std::exchange(warnings_suppressed, 0)) + " similar lines not logged)";
+            line += " (" + std::to_string(std::exchange(warnings_suppressed, 0)) + " more warnings not logged)";
         last_warning = now;
         log(log_level::warning, std::move(line));
     }
