@@ -40,11 +40,6 @@ void wait_queue::add(wait_entry& e, std::optional<poll_policy> own, duration tim
     push(&e);
 }
 
-void wait_queue::set_event_memory(std::size_t count, std::size_t bytes, duration age) {
-    events_ = recent_ids(count, bytes);
-    event_age_ = age;
-}
-
 void wait_queue::detach_events(time_point now, const std::function<double()>& uniform) {
     safety_ = duration::zero();
     events_.clear();

@@ -54,13 +54,10 @@ public:
     /// Webhooks: waits added from now on poll every `safety` and are indexed
     /// by task id, and events are remembered for waits that start after them.
     void set_safety_interval(duration safety) noexcept { safety_ = safety; }
-    /// Webhooks off (the listener detached or closed): every wait on the safety
+    /// Webhooks off (client::detach): every wait on the safety
     /// schedule goes back to the normal one (`uniform` draws each one's jitter),
     /// and the events remembered are dropped.
     void detach_events(time_point now, const std::function<double()>& uniform);
-    /// The memory of events that came before their wait: at most `count` ids,
-    /// `bytes` bytes, each for `age`.
-    void set_event_memory(std::size_t count, std::size_t bytes, duration age);
 
     /// Schedules a new wait. `own` replaces the client's policy for it;
     /// `started` is when its task was accepted (or now, when unknown).
@@ -128,6 +125,8 @@ private:
     const poll_policy& client_policy_;
     std::size_t max_inflight_;
     duration safety_{0};
+    // Events for waits not (yet) started: enough for a large batch that waits
+    // after submitting everything; an event older than that costs a safety poll.
     duration event_age_ = std::chrono::minutes(30);
     recent_ids events_{65536, 4u << 20};
     duration_estimate durations_;
