@@ -31,8 +31,17 @@ struct webhook_options {
     std::size_t max_body = 1u << 20;          // larger bodies: 413
     std::size_t max_header_fields = 64;       // more fields: 431
     duration read_timeout = std::chrono::seconds(10);
-    std::size_t remembered_tasks = 100000;    // for deduplication by taskId
+    // Deduplication by taskId: the newest ids, at most this many and this many
+    // bytes (an id's characters plus ~96 bytes of bookkeeping each).
+    std::size_t remembered_tasks = 100000;
+    std::size_t remembered_bytes = 16u << 20;
+    log_function logger;                      // rejected events, accept failures; silent when empty
+    log_level log_threshold = log_level::info;
 };
+
+/// The longest taskId an event may carry (the service's are 19 digits): a
+/// longer one is answered 400, and never remembered.
+inline constexpr std::size_t max_webhook_task_id = 128;
 
 /// One TASK_END callback, in any of the shapes RunningHub sends.
 struct webhook_event {
@@ -44,7 +53,8 @@ struct webhook_event {
 
 /// Parses a callback body: `eventData` as a JSON string or object, the legacy
 /// outputs envelope, a wrapped {code,msg,data} or a flat {taskId,status,results}.
-/// nullopt (and a reason) when no taskId can be found.
+/// nullopt (and a reason) when no well-formed taskId can be found: 1 to
+/// max_webhook_task_id characters of [0-9A-Za-z_-].
 std::optional<webhook_event> parse_webhook_event(std::string_view body, std::string* why = nullptr);
 
 struct webhook_stats {
@@ -56,6 +66,10 @@ struct webhook_stats {
     std::uint64_t rejected_malformed = 0;  // 400
     std::uint64_t rejected_oversized = 0;  // 413 / 431
     std::uint64_t rejected_method = 0;     // 405
+    std::uint64_t forgotten = 0;           // events forgotten because a query contradicted them
+    std::uint64_t accept_errors = 0;       // failed accepts (e.g. out of file descriptors: each one backs off)
+    std::uint64_t remembered = 0;          // task ids remembered now, for deduplication
+    std::uint64_t remembered_bytes = 0;    // what they take, as bounded by remembered_bytes
 };
 
 class webhook_listener {
@@ -75,8 +89,17 @@ public:
 
     /// Called on the listener's executor for every new (deduplicated) event.
     /// Returns a token; unsubscribe(token) removes the callback.
+    /// An event is a hint, not a fact: anyone who knows the callback URL can
+    /// send one. Confirm it with a query; see forget().
     std::uint64_t subscribe(std::function<void(const webhook_event&)> fn);
     void unsubscribe(std::uint64_t token);
+
+    /// Forgets the event of `task_id`, so that the task's next event is
+    /// delivered again: call it when a query shows the task has not ended (a
+    /// forged or early event would otherwise swallow the genuine one). Any thread.
+    void forget(std::string task_id);
+    /// forget() as a function that may outlive the listener (it then does nothing).
+    std::function<void(std::string)> forget_function() const;
 
     webhook_stats stats() const;
     void close();

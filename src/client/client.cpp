@@ -294,9 +294,11 @@ void client::attach(webhook_listener& listener, attach_options o) {
                     s->waits.on_event(id);
             });
     });
-    asio::dispatch(self->ex, [self, url = std::move(url), safety = o.safety_poll_interval] {
+    asio::dispatch(self->ex, [self, url = std::move(url), safety = o.safety_poll_interval,
+                              forget = listener.forget_function()]() mutable {
         self->webhook_url = url;
         self->waits.set_safety_interval(safety);
+        self->waits.set_forget(std::move(forget));  // events a query contradicts are forgotten there
     });
     if (impl_->log.enabled(log_level::info))
         impl_->log(log_level::info, "webhook listener attached (port " + std::to_string(listener.port()) + ")");

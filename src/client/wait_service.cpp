@@ -113,6 +113,16 @@ void wait_service::launch(record* r) {
                                                 }));
 }
 
+void wait_service::set_safety_interval(duration safety) {
+    if (safety > duration::zero()) {
+        queue_.set_safety_interval(safety);
+        return;
+    }
+    forget_ = nullptr;
+    queue_.detach_events(clock::now(), [this] { return uniform(); });
+    arm();  // the next poll may be sooner now
+}
+
 void wait_service::on_event(const std::string& id) {
     queue_.on_event(id, clock::now());
     pump();
@@ -127,6 +137,13 @@ void wait_service::on_query(record* r, std::exception_ptr ep, outcome o) {
     if (ep)
         o.ec = asio::error::operation_aborted;
     auto v = queue_.on_result(*r, o.ec, o.t.status, o.retry_after, clock::now(), uniform());
+    if (v.contradicted) {
+        if (forget_)
+            forget_(r->id);
+        if (log_.enabled(log_level::info))
+            log_(log_level::info, "wait " + r->id + ": its TASK_END event was forged or early, the task is " +
+                                      std::string(to_string(o.t.status)) + ": event forgotten, polling on");
+    }
     if (v.finish) {
         if (o.ec) {
             o.t.id = r->id;  // the query's error: the wait ends with the last status it saw

@@ -36,8 +36,14 @@ public:
     /// (terminal cancellation through h's slot), or the service shuts down.
     void add(std::string id, wait_options opts, detail::handler<task> h);
     void shutdown();
-    void set_safety_interval(duration safety) noexcept { queue_.set_safety_interval(safety); }
-    /// A TASK_END event for `id`: its waits query at once.
+    /// Webhooks attached (`safety` > 0: waits added from now on poll at that
+    /// interval) or detached (zero: every wait goes back to normal polling).
+    void set_safety_interval(duration safety);
+    /// Tells the listener that a query contradicted its event (the task had
+    /// not ended), so that the task's next event is delivered; empty: none.
+    void set_forget(std::function<void(std::string)> forget) { forget_ = std::move(forget); }
+    /// A TASK_END event for `id`: its waits query at once; a wait added for it
+    /// soon after does too.
     void on_event(const std::string& id);
 
     std::size_t pending() const noexcept { return pending_; }
@@ -58,6 +64,7 @@ private:
     boost::asio::any_io_executor ex_;
     task_registry& tasks_;
     query_function query_;
+    std::function<void(std::string)> forget_;
     const logger& log_;
     wait_queue queue_;
     boost::asio::steady_timer timer_;

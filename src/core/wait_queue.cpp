@@ -1,6 +1,7 @@
 #include "core/wait_queue.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace runninghub::detail {
 
@@ -20,6 +21,7 @@ void wait_queue::add(wait_entry& e, std::optional<poll_policy> own, duration tim
         poll_policy p = client_policy_;
         p.first_delay = p.interval = p.cap = safety_;
         e.policy = std::make_unique<poll_policy>(p);
+        e.safety_policy = true;
     }
     if (safety_ > duration::zero()) {
         by_id_.emplace(e.id, &e);
@@ -28,7 +30,35 @@ void wait_queue::add(wait_entry& e, std::optional<poll_policy> own, duration tim
     e.deadline = timeout >= time_point::max() - now ? time_point::max() : now + timeout;
     e.started = e.last_running = started;
     e.due = std::min(now + next_delay(e, policy_of(e), 0, now, u), e.deadline);
+    if (e.indexed) {
+        events_.forget_before(now - event_age_);
+        if (events_.contains(e.id)) {  // its event came first: query at once
+            e.event_seen = e.event_unconfirmed = true;
+            e.due = now;
+        }
+    }
     push(&e);
+}
+
+void wait_queue::detach_events(time_point now, const std::function<double()>& uniform) {
+    safety_ = duration::zero();
+    events_.clear();
+    by_id_.clear();
+    for (auto* e : entries()) {
+        e->indexed = false;
+        if (!e->safety_policy)
+            continue;
+        e->safety_policy = false;
+        e->policy.reset();
+        if (e->heap_index == wait_entry::npos)
+            continue;  // in flight: its answer schedules it on the client's policy
+        auto due = std::min(now + next_delay(*e, client_policy_, e->polls, now, uniform()), e->deadline);
+        if (due < e->due) {
+            erase(e);
+            e->due = due;
+            push(e);
+        }
+    }
 }
 
 std::optional<wait_queue::due_item> wait_queue::pop_due(time_point now) {
@@ -39,6 +69,7 @@ std::optional<wait_queue::due_item> wait_queue::pop_due(time_point now) {
     if (now >= e->deadline)
         return due_item{e, true};  // out of the heap; the shell finishes it (remove())
     e->inflight = true;
+    e->confirming = e->event_unconfirmed;
     ++e->polls;
     inflight_.push_back(e);
     return due_item{e, false};
@@ -64,11 +95,22 @@ wait_queue::verdict wait_queue::on_result(wait_entry& e, const error_code& ec, t
     // lag a moment behind its event); before it, the wait's own schedule.
     const auto& policy = e.event_seen ? client_policy_ : policy_of(e);
     auto delay = e.event_seen ? poll_delay(policy, 1, u) : next_delay(e, policy, e.polls, now, u);
+    bool confirming = std::exchange(e.confirming, false);
+    verdict v;
     if (!ec) {
         e.errors = 0;
         e.last = status;
         if (!is_terminal(status)) {
             e.last_running = now;
+            if (confirming) {
+                // The query is the truth: the event is forgotten, so that the
+                // task's genuine event still makes it query at once.
+                e.event_unconfirmed = false;
+                events_.forget(e.id);
+                v.contradicted = true;
+            } else if (e.event_unconfirmed) {
+                delay = duration::zero();  // the event came while this query was out: ask again now
+            }
         } else {
             if (!e.event_seen)  // it ended between the last poll that saw it running and this one
                 durations_.add(e.last_running + (now - e.last_running) / 2 - e.started);
@@ -86,18 +128,22 @@ wait_queue::verdict wait_queue::on_result(wait_entry& e, const error_code& ec, t
     }
     e.due = std::min(now + delay, e.deadline);
     push(&e);
-    return {};
+    return v;
 }
 
 void wait_queue::on_event(std::string_view id, time_point now) {
+    if (safety_ > duration::zero())
+        events_.remember(id, now);  // for a wait() that comes after its event
     auto [first, last] = by_id_.equal_range(id);
     for (auto it = first; it != last; ++it) {
         wait_entry* e = it->second;
         if (e->done)
             continue;
-        e->event_seen = true;
-        if (e->inflight)
-            continue;  // on_result sees event_seen and polls again at once
+        e->event_seen = e->event_unconfirmed = true;
+        if (e->inflight) {
+            e->confirming = false;  // that query went out before this event: on_result asks again at once
+            continue;
+        }
         erase(e);
         e->due = now;
         push(e);

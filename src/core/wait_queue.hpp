@@ -5,11 +5,13 @@
 // owns the one timer and the handlers, and asks this queue what to do at `now`.
 
 #include "core/poll.hpp"
+#include "core/recent_ids.hpp"
 
 #include <runninghub/error.hpp>
 #include <runninghub/models.hpp>
 #include <runninghub/options.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -36,6 +38,9 @@ struct wait_entry {
     bool inflight = false;
     bool indexed = false;     // in the task-id index (webhooks attached)
     bool event_seen = false;  // a TASK_END event arrived: poll at the normal pace again
+    bool event_unconfirmed = false;  // ... and no query sent after it has answered yet
+    bool confirming = false;         // the query in flight was sent after the event
+    bool safety_policy = false;      // `policy` is the webhook safety schedule (dropped on detach)
 
     static constexpr std::uint32_t npos = ~std::uint32_t(0);
 };
@@ -47,8 +52,12 @@ public:
         : client_policy_(client_policy), max_inflight_(max_inflight) {}
 
     /// Webhooks: waits added from now on poll every `safety` and are indexed
-    /// by task id; zero turns this off.
+    /// by task id, and events are remembered for waits that start after them.
     void set_safety_interval(duration safety) noexcept { safety_ = safety; }
+    /// Webhooks off (client::detach): every wait on the safety
+    /// schedule goes back to the normal one (`uniform` draws each one's jitter),
+    /// and the events remembered are dropped.
+    void detach_events(time_point now, const std::function<double()>& uniform);
 
     /// Schedules a new wait. `own` replaces the client's policy for it;
     /// `started` is when its task was accepted (or now, when unknown).
@@ -73,6 +82,9 @@ public:
     struct verdict {
         bool finish = false;  // the wait completes now, with `ec` (none: SUCCESS)
         error_code ec;
+        /// The query, sent after a TASK_END event, found the task not ended: the
+        /// event was forged or early and is forgotten (tell its listener too).
+        bool contradicted = false;
     };
     /// A query of `e` came back (call first, also for a wait already done).
     void returned(wait_entry& e);
@@ -82,8 +94,11 @@ public:
                       double u);
 
     /// A TASK_END event for `id`: its waits become due at once (those in
-    /// flight poll again as soon as their query returns).
+    /// flight poll again as soon as their query returns); a wait added for it
+    /// later, while it is remembered, is due at once too. Only a query decides.
     void on_event(std::string_view id, time_point now);
+    /// The events remembered for waits that start after them.
+    const recent_ids& events() const noexcept { return events_; }
 
     /// Takes `e` out of the heap and the index and marks it done.
     void remove(wait_entry& e);
@@ -110,6 +125,10 @@ private:
     const poll_policy& client_policy_;
     std::size_t max_inflight_;
     duration safety_{0};
+    // Events for waits not (yet) started: enough for a large batch that waits
+    // after submitting everything; an event older than that costs a safety poll.
+    duration event_age_ = std::chrono::minutes(30);
+    recent_ids events_{65536, 4u << 20};
     duration_estimate durations_;
     std::vector<wait_entry*> heap_;
     std::vector<wait_entry*> inflight_;

@@ -5,6 +5,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -166,14 +167,33 @@ asio::awaitable<void> session(state_ptr st, handler_ptr h, tcp::socket sock) {
     }
 }
 
+// Out of descriptors or memory, a queued connection makes accept fail again at
+// once: without a pause the loop would spin at 100% CPU until one frees.
+bool out_of_resources(const error_code& ec) {
+    namespace errc = boost::system::errc;
+    return ec == errc::too_many_files_open || ec == errc::too_many_files_open_in_system ||
+           ec == errc::no_buffer_space || ec == errc::not_enough_memory;
+}
+
 asio::awaitable<void> accept_loop(state_ptr st, handler_ptr h) {
+    constexpr duration first_pause = std::chrono::milliseconds(50), max_pause = std::chrono::seconds(1);
+    duration pause{0};
+    asio::steady_timer timer(st->acceptor.get_executor());
     while (!st->closed) {
         auto [ec, sock] = co_await st->acceptor.async_accept(use_tuple);
         if (ec) {
             if (ec == asio::error::operation_aborted || st->closed)
                 co_return;
+            if (st->opts.on_accept_error)
+                st->opts.on_accept_error(ec);
+            if (!out_of_resources(ec))
+                continue;  // one connection's failure (e.g. reset while queued)
+            pause = pause == duration{0} ? first_pause : std::min(2 * pause, max_pause);
+            timer.expires_after(pause);  // after close(), the loop ends when the pause does
+            co_await timer.async_wait(use_tuple);
             continue;
         }
+        pause = duration{0};
         if (st->opts.on_connection)
             st->opts.on_connection();
         asio::co_spawn(st->acceptor.get_executor(), session(st, h, std::move(sock)), asio::detached);

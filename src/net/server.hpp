@@ -55,6 +55,9 @@ struct server_options {
     std::uint32_t header_limit = 8 * 1024;  // bytes of a request's head
     std::optional<std::uint64_t> body_limit;
     std::function<void()> on_connection;  // called for each accepted connection
+    /// Called for each failed accept; out of descriptors or memory, the loop
+    /// then pauses (50 ms, doubling up to 1 s) instead of spinning.
+    std::function<void(const error_code&)> on_accept_error;
 };
 
 class server {

@@ -1,15 +1,16 @@
 #include <runninghub/webhook.hpp>
 
+#include "core/log.hpp"
+#include "core/recent_ids.hpp"
 #include "net/server.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <cctype>
-#include <deque>
 #include <map>
 #include <system_error>
-#include <unordered_set>
+#include <utility>
 
 namespace asio = boost::asio;
 
@@ -36,11 +37,14 @@ const webhook_options& validated(const webhook_options& o) {
         bad("path must start with '/' and not end with one");
     if (o.max_body == 0 || o.max_header_fields == 0)
         bad("max_body and max_header_fields must be positive");
+    if (o.remembered_tasks == 0 || o.remembered_bytes < detail::recent_ids::entry_overhead + max_webhook_task_id)
+        bad("remembered_tasks must be positive and remembered_bytes at least 224");
     return o;
 }
 
 // The listener's own executor is a strand: its state is touched there only.
-detail::server listen(asio::any_io_executor ex, const webhook_options& o, webhook_stats& counters) {
+detail::server listen(asio::any_io_executor ex, const webhook_options& o, webhook_stats& counters,
+                      std::function<void(const error_code&)> on_accept_error) {
     detail::server_options so;
     so.address = o.address;
     so.port = o.port;
@@ -51,6 +55,7 @@ detail::server listen(asio::any_io_executor ex, const webhook_options& o, webhoo
     so.header_limit = 16 * 1024;
     so.body_limit = o.max_body;
     so.on_connection = [&counters] { ++counters.connections; };
+    so.on_accept_error = std::move(on_accept_error);
     try {
         return detail::server(asio::make_strand(ex), std::move(so));
     } catch (const std::system_error& e) {
@@ -66,7 +71,10 @@ detail::server_answer json_answer(unsigned status, std::string_view body) {
 
 struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::impl> {
     impl(asio::any_io_executor ex, webhook_options o)
-        : opts(std::move(o)), server(listen(std::move(ex), validated(opts), counters)) {}
+        // The accept loop holds this impl (through its request handler): `this` outlives its callbacks.
+        : opts(std::move(o)), log(opts.logger, opts.log_threshold, {}),
+          server(listen(std::move(ex), validated(opts), counters, [this](const error_code& ec) { accept_failed(ec); })),
+          seen(opts.remembered_tasks, opts.remembered_bytes) {}
 
     void start() {
         server.serve_requests([self = shared_from_this()](const detail::server_request& req) { return self->handle(req); });
@@ -92,12 +100,15 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
             ++counters.rejected_method;
             return json_answer(405, R"({"code":405,"msg":"POST only"})");
         }
-        auto event = parse_webhook_event(req.body);
+        std::string why;
+        auto event = parse_webhook_event(req.body, &why);
         if (!event) {
             ++counters.rejected_malformed;
+            warn("webhook listener: a request answered 400: " + why + " (" + std::to_string(req.body.size()) +
+                 " bytes)");
             return json_answer(400, R"({"code":400,"msg":"not a TASK_END event"})");
         }
-        if (!remember(event->task_id)) {
+        if (!seen.remember(event->task_id, clock::now())) {
             ++counters.duplicates;
             return json_answer(200, R"({"code":0,"msg":"success"})");
         }
@@ -112,23 +123,46 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
         return json_answer(200, R"({"code":0,"msg":"success"})");
     }
 
-    bool remember(const std::string& id) {
-        if (!seen.insert(id).second)
-            return false;
-        order.push_back(id);
-        if (order.size() > opts.remembered_tasks) {
-            seen.erase(order.front());
-            order.pop_front();
+    void forget(const std::string& id) {
+        if (seen.forget(id))
+            ++counters.forgotten;
+    }
+
+    // Counted each time, logged once per episode (a flood of the same line helps no one).
+    void accept_failed(const error_code& ec) {
+        ++counters.accept_errors;
+        if (!accept_warned || counters.connections != connections_at_last_warning) {  // a new episode
+            accept_warned = true;
+            connections_at_last_warning = counters.connections;
+            warn("webhook listener: cannot accept a connection (" + ec.message() + "); retrying with pauses");
         }
-        return true;
+    }
+
+    // At most a line a second, whoever sends what: the lines skipped are counted in the next one.
+    void warn(std::string line) {
+        if (!log.enabled(log_level::warning))
+            return;
+        auto now = clock::now();
+        if (now - last_warning < std::chrono::seconds(1) && last_warning != time_point{}) {
+            ++warnings_suppressed;
+            return;
+        }
+        if (warnings_suppressed)
+            line += " (" + std::to_string(std::exchange(warnings_suppressed, 0)) + " more warnings not logged)";
+        last_warning = now;
+        log(log_level::warning, std::move(line));
     }
 
     webhook_options opts;
+    detail::logger log;
     webhook_stats counters;
     detail::server server;
     bool closed = false;
-    std::unordered_set<std::string> seen;
-    std::deque<std::string> order;
+    detail::recent_ids seen;  // for deduplication
+    bool accept_warned = false;
+    std::uint64_t connections_at_last_warning = 0;
+    time_point last_warning{};
+    std::uint64_t warnings_suppressed = 0;
     std::map<std::uint64_t, std::function<void(const webhook_event&)>> subscribers;
     std::uint64_t next_token = 1;
 };
@@ -167,7 +201,23 @@ std::uint64_t webhook_listener::subscribe(std::function<void(const webhook_event
 
 void webhook_listener::unsubscribe(std::uint64_t token) { impl_->subscribers.erase(token); }
 
-webhook_stats webhook_listener::stats() const { return impl_->counters; }
+void webhook_listener::forget(std::string task_id) { forget_function()(std::move(task_id)); }
+
+std::function<void(std::string)> webhook_listener::forget_function() const {
+    return [weak = std::weak_ptr<impl>(impl_), ex = impl_->server.get_executor()](std::string id) {
+        asio::post(ex, [weak, id = std::move(id)] {
+            if (auto self = weak.lock())
+                self->forget(id);
+        });
+    };
+}
+
+webhook_stats webhook_listener::stats() const {
+    auto s = impl_->counters;
+    s.remembered = impl_->seen.size();
+    s.remembered_bytes = impl_->seen.bytes();
+    return s;
+}
 
 void webhook_listener::close() {
     if (impl_->closed)

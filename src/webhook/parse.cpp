@@ -66,6 +66,8 @@ std::optional<webhook_event> parse_webhook_event(std::string_view body, std::str
     }
     if (e.task_id.empty())
         return fail("no taskId");
+    if (e.task_id.size() > max_webhook_task_id)
+        return fail("taskId longer than 128 characters");
     for (char c : e.task_id)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
             return fail("taskId has characters an id cannot have");
