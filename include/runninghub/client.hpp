@@ -157,10 +157,14 @@ public:
     }
 
     /// Waits started from now on query their task as soon as the listener
-    /// receives its TASK_END event, and otherwise poll only every
-    /// safety_poll_interval. The listener may be destroyed first: polling then
-    /// simply goes on. Call on the client's executor.
+    /// receives its TASK_END event (also one that came before the wait, for
+    /// 30 min), and otherwise poll only every safety_poll_interval. An event
+    /// is only a hint: the query decides, and an event it contradicts is
+    /// forgotten (here and at the listener), so a forged one costs a query and
+    /// the genuine one still counts. The listener may be destroyed first:
+    /// polling then simply goes on. Call on the client's executor.
     void attach(webhook_listener& listener, attach_options opts = {});
+    /// Waits go back on the normal poll schedule; events no longer wake them.
     void detach();
 
     /// POST /task/openapi/cancel. Handler: void(error_code, task) (id and
