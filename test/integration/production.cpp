@@ -224,6 +224,7 @@ BOOST_AUTO_TEST_CASE(chaos) {
         {k::drop_after_processing, 0.01, "/run/"},    // 1% dropped after the task was created
         {k::delay, 0.01, "", 2500ms},                 // 1% delayed past the request timeout
         {k::close_after_answer, 0.03, ""},            // 3% answered, then closed without Connection: close
+        {k::busy_1011, 0.01, "/run/", 0ms, 1, UINT64_MAX, true},  // 1% "busy" after the task was created
     };
     rh::emulator emu(eo);
     asio::io_context io;
