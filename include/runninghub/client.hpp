@@ -74,6 +74,7 @@ struct run_and_wait_options {
     std::optional<poll_policy> poll;
     /// Called on the client's executor the moment the service accepts the task,
     /// before the wait: the place to persist its id (a crash later loses nothing).
+    /// It must not throw.
     std::function<void(const task&)> on_accepted;
 };
 

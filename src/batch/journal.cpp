@@ -117,6 +117,10 @@ batch_journal::batch_journal(std::filesystem::path file, std::string batch, std:
             // or a whole line whose line break was lost or damaged (it counts).
             auto tab = line.rfind('\t');
             if (tab == std::string_view::npos || line.size() - tab - 1 < 8) {
+                // Only a journal's own line may go: a file that is not one (no header
+                // yet, and the text is not the start of this batch's header) is refused.
+                if (!has_header && !sealed(json::object{{"batch", batch}}).starts_with(line))
+                    damaged("is not a journal line (is this file a journal?)");
                 if (::ftruncate(fd_, static_cast<off_t>(pos)) != 0)
                     fail(errc::file_error, std::strerror(errno));
                 ++ignored_;

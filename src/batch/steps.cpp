@@ -75,7 +75,7 @@ asio::awaitable<std::tuple<error_code, task>> submit_request(client& c, batch_jo
     if (auto* wf = std::get_if<workflow>(&job.target))
         answer = co_await c.run(*wf, std::move(job.inputs), std::move(job.options), tuple);
     else if (auto* m = std::get_if<standard_model>(&job.target))
-        answer = co_await c.call_model(m->endpoint, std::move(job.body), tuple);
+        answer = co_await c.call_model(m->endpoint, std::move(job.body), std::move(job.options), tuple);
     else
         answer = co_await c.run(std::get<ai_app>(job.target), std::move(job.inputs), std::move(job.options), tuple);
     co_return answer;
@@ -98,6 +98,8 @@ asio::awaitable<submitted> submit(state_ptr s, worker& w, std::size_t i, batch_j
     auto user_hook = std::move(job.options.on_submit);
     job.options.on_submit = [&, user_hook](submit_event e) -> error_code {
         if (e == submit_event::sending) {
+            if (s->stopping())
+                return asio::error::operation_aborted;  // a stop came while the last attempt was out: no new one
             if (user_hook)
                 if (auto ec = user_hook(e))
                     return ec;
@@ -160,6 +162,7 @@ asio::awaitable<bool> cancel_task(state_ptr s, worker& w, std::size_t i, batch_r
     auto [qec, now] = co_await s->c.query(r.t.id, tuple);
     bool ended_first = !qec && (now.status == task_status::success || now.status == task_status::failed);
     if (ended_first) {
+        r.cancel_confirmed = false;  // accepted, but there was nothing left to cancel
         r.t = std::move(now);
         r.ec = r.t.status == task_status::success ? error_code{} : make_error_code(errc::task_failed);
     } else {

@@ -47,6 +47,8 @@ struct run_and_wait_op : std::enable_shared_from_this<run_and_wait_op> {
     void on_run(error_code ec, task t) {
         bool accepted = !ec && !t.id.empty();
         result.t = std::move(t);
+        if (accepted && opts.on_accepted)
+            opts.on_accepted(result.t);
         if (abort_reason) {
             if (!accepted && ec == asio::error::operation_aborted)
                 result.t.diag.server_message = "aborted while submitting: if the request had gone out, the task may exist";
@@ -54,8 +56,6 @@ struct run_and_wait_op : std::enable_shared_from_this<run_and_wait_op> {
         }
         if (!accepted)
             return complete(ec);
-        if (opts.on_accepted)
-            opts.on_accepted(result.t);
         wait_options wo;
         wo.timeout = opts.timeout + std::chrono::minutes(1);  // the deadline timer decides
         wo.poll = opts.poll;

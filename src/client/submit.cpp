@@ -18,6 +18,20 @@ namespace runninghub {
 using detail::endpoint_id;
 
 namespace {
+// An error answer to a submit the service received that does not say no task
+// was created (docs/design.md): unreadable (5xx, malformed), busy (429, 1003,
+// 1010, 1011) or a server fault (500, 1000, 1005, 1012). Only the other codes —
+// the account is full, or the request was refused for what it is — are "not created".
+bool may_have_created(const error_code& ec, unsigned http_status) {
+    if (http_status >= 500 || ec == errc::protocol_error || ec == errc::http_server_error ||
+        ec == errc::http_unexpected_status)
+        return true;
+    if (is_backpressure(ec))
+        return !detail::is_account_full(ec);
+    return ec == errc::server_unknown_error || ec == errc::unknown_error || ec == errc::internal_server_error ||
+           ec == errc::upstream_exception;
+}
+
 // Whether an attempt's result leaves the task possibly existing: accepted,
 // unknown, or cancelled after the request was written.
 bool may_exist(const detail::outcome& r) {
@@ -73,19 +87,21 @@ asio::awaitable<detail::outcome> detail::client_impl::exchange_submit(const deta
         co_return r;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
-    if (r.ec == errc::protocol_error || r.ec == errc::http_server_error || r.ec == errc::http_unexpected_status) {
-        // An answer we cannot read (5xx, malformed JSON): the task may exist. If
-        // the answer names one, the caller can ask about it instead of guessing.
-        r.t.diag.cause = r.ec;
+    if (r.ec && may_have_created(r.ec, res.status)) {
+        // Nothing of the answer is trusted but a task id it names (salvaged), which
+        // lets the caller ask instead of guessing; an id the request itself holds
+        // (echoed back) is not one.
+        auto diag = std::move(r.t.diag);
+        diag.cause = r.ec;
+        r.t = task{};
+        r.t.diag = std::move(diag);
         r.ec = make_error_code(errc::submit_outcome_unknown);
-        r.t.id = detail::salvage_task_id(res.body);
-        if (!r.t.id.empty())
-            r.t.diag.server_message += (r.t.diag.server_message.empty() ? "" : "; ") + std::string("the answer names task ") + r.t.id;
-    } else if (is_backpressure(r.ec) && !detail::is_account_full(r.ec)) {
-        // "Busy" (429, 1003, 1010, 1011) answered to a request the service received:
-        // unlike "the account is full", it does not say that no task was created.
-        r.t.diag.cause = r.ec;
-        r.ec = make_error_code(errc::submit_outcome_unknown);
+        auto id = detail::salvage_task_id(res.body);
+        if (!id.empty() && req.body.find(id) == std::string::npos && req.target.find(id) == std::string::npos) {
+            r.t.id = std::move(id);
+            r.t.diag.server_message += (r.t.diag.server_message.empty() ? "" : "; ") +
+                                       std::string("the answer names task ") + r.t.id;
+        }
     } else if (r.ec) {
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
             r.retry_after = *ra;

@@ -39,6 +39,7 @@ std::pair<std::size_t, std::size_t> value_after(std::string_view t, std::size_t 
         ++i;
     if (i == t.size() || (t[i] != ':' && t[i] != '='))
         return {i, i};
+    bool colon = t[i] == ':';
     ++i;
     while (i < t.size() && is_blank(t[i]))
         ++i;
@@ -48,6 +49,12 @@ std::pair<std::size_t, std::size_t> value_after(std::string_view t, std::size_t 
         ++i;
     }
     std::size_t b = i;
+    // After a colon, an unquoted JSON value (null, true, false, a number, an
+    // object or array) is structure, not a credential: masking it would break the JSON.
+    if (!quoted && colon && b < t.size() &&
+        (t[b] == '{' || t[b] == '[' || t[b] == '-' || (t[b] >= '0' && t[b] <= '9') || t.substr(b, 4) == "null" ||
+         t.substr(b, 4) == "true" || t.substr(b, 5) == "false"))
+        return {b, b};
     while (i < t.size() && !(quoted ? is_quote(t[i]) || t[i] == '\r' || t[i] == '\n' : ends_value(t[i])))
         ++i;
     std::size_t e = i;
@@ -76,8 +83,10 @@ void scrub_fields(std::string& text) {
 
 void scrub_secrets(std::string& text, std::string_view secret) {
     // memmem (two-way): std::string::find stops at every '0' of the ids for a key that starts with one.
+    // A "key" of a few characters would match inside task ids and break answers;
+    // real keys are 32 characters (the named fields below are masked whatever their length).
     std::size_t from = 0;
-    while (!secret.empty() && from < text.size()) {
+    while (secret.size() >= 8 && from < text.size()) {
         auto* hit = static_cast<const char*>(
             ::memmem(text.data() + from, text.size() - from, secret.data(), secret.size()));
         if (!hit)

@@ -315,4 +315,50 @@ BOOST_AUTO_TEST_CASE(an_unreadable_answer_that_names_its_task_is_waited_for) {
     BOOST_TEST(emu.counters().faults["malformed_json"] == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_model_job_whose_answer_is_lost_is_journalled_in_doubt) {
+    // A Standard Model job's submit went through the journal hook too: before,
+    // call_model got no run_options, nothing was journalled, and a resumed run
+    // would have submitted the job again.
+    harness h;
+    auto& [emu, io, c] = h;
+    emu.set_faults({{rh::fault_kind::drop_after_processing, 1.0, "/openapi/v2/rhart-image-v1", 0ms, 1, 1}});
+    temp_dir dir;
+    rh::batch_journal journal(dir.path / "journal", "model", 1);
+    rh::batch_job model(rh::standard_model("rhart-image-v1/text-to-image"), {});
+    model.body = {{"prompt", "a fox"}};
+    rh::batch_options o;
+    o.journal = &journal;
+    rh::batch_runner runner(c, o);
+    std::vector<rh::batch_job> jobs{model};  // (no braced list inside co_await: g++ 12)
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await runner.run(rh::batch_jobs::of(jobs));
+        BOOST_TEST(summary.in_doubt == 1u);
+    });
+    BOOST_TEST(emu.counters().tasks_created == 1u);
+    BOOST_TEST(journal[0].st == rh::batch_journal::state::in_doubt);
+}
+
+BOOST_AUTO_TEST_CASE(a_stop_while_a_submit_is_out_sends_no_further_attempt) {
+    // Both submits are out (delayed) when the stop comes; one is answered 421. It
+    // was left to finish, then waited for room and went again after the stop.
+    auto eo = fast_emulator(1500ms);
+    eo.concurrency_limit = 1;
+    eo.queue_status_supported = false;
+    harness h(eo);
+    auto& [emu, io, c] = h;
+    emu.set_faults({{rh::fault_kind::delay, 1.0, "/run/", 400ms, 1, 2}});
+    rh::batch_options o;
+    o.concurrency = 2;
+    rh::batch_runner runner(c, o);
+    asio::cancellation_signal stop;
+    run_test(io, [&]() -> asio::awaitable<void> {
+        stop_after(io, stop, 200ms);
+        auto [ec, summary] = co_await runner.run(distinct_jobs(2), asio::bind_cancellation_slot(stop.slot(), tuple_token));
+        BOOST_TEST(summary.succeeded == 1u);
+        BOOST_TEST(summary.in_doubt == 0u);
+    });
+    BOOST_TEST(emu.counters().rejected_concurrency == 1u);
+    BOOST_TEST(emu.counters().tasks_created == 1u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

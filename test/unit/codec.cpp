@@ -102,6 +102,14 @@ BOOST_AUTO_TEST_CASE(secrets_are_scrubbed) {
     std::string empty_key = "Authorization: Basic eA==";
     scrub_secrets(empty_key, "");
     BOOST_TEST(empty_key == "Authorization: ***");
+    // JSON structure after a credential's name stays JSON (an answer is still decoded after this).
+    BOOST_TEST(scrubbed(R"({"apiKey":null,"taskId":"1"})") == R"({"apiKey":null,"taskId":"1"})");
+    BOOST_TEST(scrubbed(R"({"apikey":{"id":3},"x":[1]})") == R"({"apikey":{"id":3},"x":[1]})");
+    BOOST_TEST(scrubbed(R"({"api_key":true,"n":12})") == R"({"api_key":true,"n":12})");
+    // A "key" of one character would rewrite task ids: only real keys are searched for.
+    std::string ids = R"({"taskId":"1900000000000000001"})";
+    scrub_secrets(ids, "1");
+    BOOST_TEST(ids == R"({"taskId":"1900000000000000001"})");
 }
 
 BOOST_AUTO_TEST_CASE(failed_task_is_not_a_request_error) {

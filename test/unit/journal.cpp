@@ -130,6 +130,21 @@ BOOST_AUTO_TEST_CASE(any_flipped_byte_stops_the_replay_or_changes_nothing) {
     BOOST_TEST(stopped >= 2 * good.size() - 2);
 }
 
+BOOST_AUTO_TEST_CASE(a_file_that_is_not_a_journal_is_refused_not_wiped) {
+    // --journal pointed at another file by mistake: a one-line file without a
+    // line break looked like a torn last line and was truncated.
+    temp_file f;
+    std::ofstream(f.path, std::ios::binary) << R"({"id":"cat-1","app":"1877265245566922753"})";
+    BOOST_CHECK_EXCEPTION(batch_journal(f.path, "batch-A", 2), runninghub::error, [](const runninghub::error& e) {
+        return std::string(e.what()).find("line 1") != std::string::npos;
+    });
+    BOOST_TEST(read_all(f.path) == R"({"id":"cat-1","app":"1877265245566922753"})");
+    // A torn header (a crash while creating the journal) is the journal's own: it goes.
+    std::ofstream(f.path, std::ios::binary | std::ios::trunc) << R"({"batch":"bat)";
+    batch_journal j(f.path, "batch-A", 2);
+    BOOST_TEST(j.ignored_lines() == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(another_batch_or_a_smaller_one_is_refused) {
     temp_file f;
     {
