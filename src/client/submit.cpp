@@ -18,20 +18,6 @@ namespace runninghub {
 using detail::endpoint_id;
 
 namespace {
-// An error answer to a submit the service received that does not say no task
-// was created (docs/design.md): unreadable (5xx, malformed), busy (429, 1003,
-// 1010, 1011) or a server fault (500, 1000, 1005, 1012). Only the other codes —
-// the account is full, or the request was refused for what it is — are "not created".
-bool may_have_created(const error_code& ec, unsigned http_status) {
-    if (http_status >= 500 || ec == errc::protocol_error || ec == errc::http_server_error ||
-        ec == errc::http_unexpected_status)
-        return true;
-    if (is_backpressure(ec))
-        return !detail::is_account_full(ec);
-    return ec == errc::server_unknown_error || ec == errc::unknown_error || ec == errc::internal_server_error ||
-           ec == errc::upstream_exception;
-}
-
 // Whether an attempt's result leaves the task possibly existing: accepted,
 // unknown, or cancelled after the request was written.
 bool may_exist(const detail::outcome& r) {
@@ -87,7 +73,7 @@ asio::awaitable<detail::outcome> detail::client_impl::exchange_submit(const deta
         co_return r;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
-    if (r.ec && may_have_created(r.ec, res.status)) {
+    if (r.ec && detail::may_have_created(r.ec, res.status)) {
         // Nothing of the answer is trusted but a task id it names (salvaged), which
         // lets the caller ask instead of guessing; an id the request itself holds
         // (echoed back) is not one.

@@ -20,6 +20,17 @@ bool may_repeat(call_kind kind, const error_code& ec, bool written) noexcept {
     return false;
 }
 
+bool may_have_created(const error_code& ec, unsigned http_status) noexcept {
+    // Unreadable (5xx, malformed), busy (429, 1003, 1010, 1011) or a server fault (500, 1000, 1005, 1012).
+    if (http_status >= 500 || ec == errc::protocol_error || ec == errc::http_server_error ||
+        ec == errc::http_unexpected_status)
+        return true;
+    if (is_backpressure(ec))
+        return !is_account_full(ec);
+    return ec == errc::server_unknown_error || ec == errc::unknown_error || ec == errc::internal_server_error ||
+           ec == errc::upstream_exception;
+}
+
 duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept {
     double cap = static_cast<double>(p.base_delay.count()) * std::pow(2.0, std::min(n, 30u) - 1.0);
     cap = std::min(cap, static_cast<double>(p.max_delay.count()));

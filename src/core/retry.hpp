@@ -28,6 +28,11 @@ enum class call_kind : std::uint8_t {
 /// request reached the kernel (after that, only an answer proves anything).
 bool may_repeat(call_kind kind, const error_code& ec, bool written) noexcept;
 
+/// An error answer to a submit the service received: may a task exist behind
+/// it? Yes unless it says the account is full or refuses the request for what
+/// it is (docs/design.md: which answers may be resubmitted and why).
+bool may_have_created(const error_code& ec, unsigned http_status) noexcept;
+
 /// Full-jitter exponential backoff before retry number `n` (1 = first retry).
 duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept;
 
