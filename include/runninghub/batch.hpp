@@ -17,6 +17,10 @@
 //   ("taken over"), an ended one is queried for its results (and their
 //   missing downloads), one in doubt (a submit went out, no answer recorded)
 //   is reported in doubt.
+// - With batch_options::webhook, each submit carries the job's own callback
+//   URL; a job whose submit answer was lost (submit_outcome_unknown, no task
+//   id) waits up to adopt_timeout for the TASK_END event sent to that URL, and
+//   the task it names is journalled as accepted and waited for (`adopted`).
 // - Room: before its submit a job waits inside the runner until the client's
 //   submit gate has room (client_stats::throttle), so that a stop never finds
 //   submissions queued inside the client.
@@ -39,6 +43,7 @@
 
 #include <runninghub/client.hpp>
 #include <runninghub/journal.hpp>
+#include <runninghub/webhook.hpp>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
@@ -135,6 +140,7 @@ struct batch_result {
     std::vector<download_result> files;
     bool taken_over = false;                 // accepted or ended in an earlier run (the journal)
     bool salvaged = false;                   // the submit's answer was unreadable but named this task
+    bool adopted = false;                    // the submit's answer was lost; its webhook event named this task
     bool cancel_requested = false;           // stopped with on_stop == cancel_accepted
     bool cancel_confirmed = false;           // and the service accepted the cancel
     error_code journal_error;                // a journal write failed; the job went on
@@ -186,6 +192,16 @@ struct batch_options {
     bool resubmit_in_doubt = false;
     /// Optional, owned by the caller, at least as large as the batch; one run at a time.
     batch_journal* journal = nullptr;
+    /// Optional, owned by the caller (attach it to the client too, so that waits
+    /// use its events). Each job's submit then carries its own callback URL,
+    /// callback_url(ref) with a reference of this run and the job, so that a
+    /// task whose submit answer was lost is found by its TASK_END event and
+    /// waited for as the job's ("adopted") instead of leaving the job in doubt.
+    /// A job's own run_options::webhook_url is left as it is.
+    webhook_listener* webhook = nullptr;
+    /// How long, from its submit, a job whose submit outcome is unknown waits
+    /// for its event (with `webhook`); then it is in doubt. Zero: not at all.
+    duration adopt_timeout = std::chrono::minutes(10);
     /// Non-empty: each result file goes to result_file_name(...) here (created
     /// by the runner's constructor).
     std::filesystem::path download_dir;
@@ -209,7 +225,7 @@ public:
     using summary_handler = boost::asio::any_completion_handler<void(error_code, batch_summary)>;
 
     /// Throws runninghub::error: invalid_options (concurrency 0, a non-positive
-    /// progress interval, a negative job_timeout), file_error (download_dir
+    /// progress interval, a negative job_timeout or adopt_timeout), file_error (download_dir
     /// cannot be created).
     batch_runner(client& c, batch_options opts);
 

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace runninghub {
 
@@ -43,9 +44,17 @@ struct webhook_options {
 /// longer one is answered 400, and never remembered.
 inline constexpr std::size_t max_webhook_task_id = 128;
 
+/// The longest reference a callback URL may carry after its secret
+/// (callback_url(ref)).
+inline constexpr std::size_t max_webhook_ref = 64;
+
 /// One TASK_END callback, in any of the shapes RunningHub sends.
 struct webhook_event {
     std::string task_id;
+    /// The reference of the callback URL it came to (callback_url(ref)); empty
+    /// for the bare URL. It names the submit that gave the URL, so a task whose
+    /// submit answer was lost can still be found (batch_options::webhook).
+    std::string ref;
     task_status status = task_status::unknown;  // unknown: ended, outcome not in the payload
     std::vector<result_file> results;
     boost::json::value raw;                      // the body as received
@@ -86,9 +95,12 @@ public:
     std::string local_url() const;
     /// The URL to give RunningHub: public_url-based when set, else local_url().
     std::string callback_url() const;
+    /// callback_url() + "/" + ref: events sent to it carry `ref` (1 to
+    /// max_webhook_ref characters of [0-9A-Za-z_-]; else invalid_options is thrown).
+    std::string callback_url(std::string_view ref) const;
 
     /// Called on the listener's executor for every new (deduplicated) event.
-    /// Returns a token; unsubscribe(token) removes the callback.
+    /// Returns a token; unsubscribe(token) removes the callback. Both from any thread.
     /// An event is a hint, not a fact: anyone who knows the callback URL can
     /// send one. Confirm it with a query; see forget().
     std::uint64_t subscribe(std::function<void(const webhook_event&)> fn);

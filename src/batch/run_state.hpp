@@ -12,6 +12,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <memory>
 
 namespace runninghub::batch_detail {
@@ -29,7 +30,7 @@ struct upload_entry {
 };
 
 /// What a worker is doing: a stop cancels some steps and lets others finish.
-enum class phase { idle, room, upload, submit, wait, query, download, cancel };
+enum class phase { idle, room, upload, submit, adopt, wait, query, download, cancel };
 
 struct worker {
     asio::cancellation_signal signal;
@@ -55,6 +56,16 @@ struct run_state {
     asio::steady_timer ticker;
     double coins = 0;
     std::deque<asio::steady_timer*> room_queue;  // jobs waiting for room; the first one polls
+    // batch_options::webhook: each job's callback URL carries ref_prefix + "-" + its index.
+    std::string ref_prefix;
+    std::uint64_t subscription = 0;
+    std::set<std::size_t> listening;                          // jobs whose submit answer is out or lost
+    std::map<std::size_t, std::string> event_ids;            // task ids their events named
+    std::map<std::size_t, asio::steady_timer*> adopting;     // jobs waiting for such an event
+
+    std::string ref(std::size_t index) const { return ref_prefix + "-" + std::to_string(index); }
+    /// A TASK_END event sent to this run's job's URL (on the client's executor).
+    void on_event(const webhook_event& e);
 
     bool stopping() const noexcept { return stops > 0; }
     std::size_t in_phase(phase p) const;
@@ -65,6 +76,9 @@ using state_ptr = std::shared_ptr<run_state>;
 /// Job i from start to end; the worker's phase follows its steps. Nothing
 /// when a stop came before its submit went out (a resumed run submits it).
 asio::awaitable<std::optional<batch_result>> run_job(state_ptr s, worker& w, std::size_t i);
+
+/// A fresh reference for one run (12 characters of [0-9a-z]), the prefix of its jobs' callback references.
+std::string new_ref_prefix();
 
 enum class room_answer { yes, stopping, deadline };
 /// Until the client's submit gate has room for one more submit of this run, so

@@ -6,10 +6,13 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 
 #include <cctype>
+#include <charconv>
+#include <random>
 #include <cmath>
 #include <cstdlib>
 
@@ -64,6 +67,20 @@ run_state::run_state(client& cl, batch_options o, batch_jobs j)
     counts.jobs = jobs.count;
 }
 
+void run_state::on_event(const webhook_event& e) {
+    std::string_view ref = e.ref;
+    if (!ref.starts_with(ref_prefix) || ref.size() == ref_prefix.size() || ref[ref_prefix.size()] != '-')
+        return;  // another run's, or the bare URL
+    ref.remove_prefix(ref_prefix.size() + 1);
+    std::size_t i = 0;
+    auto [end, ec] = std::from_chars(ref.data(), ref.data() + ref.size(), i);
+    if (ec != std::errc() || end != ref.data() + ref.size() || !listening.count(i) || event_ids.count(i))
+        return;  // only a job whose submit answer is out or was lost listens; the first event counts
+    event_ids.emplace(i, e.task_id);
+    if (auto it = adopting.find(i); it != adopting.end())
+        it->second->cancel();
+}
+
 std::size_t run_state::in_phase(phase p) const {
     return std::count_if(pool.begin(), pool.end(), [p](auto& w) { return w->now == p; });
 }
@@ -81,6 +98,15 @@ batch_summary run_state::snapshot() const {
     if (auto left = s.jobs - s.skipped - s.ended; s.ended > 0 && left > 0)
         s.eta = s.elapsed / s.ended * left;
     return s;
+}
+
+std::string new_ref_prefix() {
+    static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::random_device rd;
+    std::string out(12, '0');
+    for (auto& ch : out)
+        ch = digits[rd() % 36];
+    return out;
 }
 
 namespace {
@@ -178,7 +204,7 @@ asio::awaitable<void> tick(state_ptr s) {
 void stop(run_state& s) {
     s.stops = std::min(s.stops + 1, 2);
     for (auto& w : s.pool) {
-        bool now = s.stops == 2 || w->now == phase::room || w->now == phase::upload ||
+        bool now = s.stops == 2 || w->now == phase::room || w->now == phase::upload || w->now == phase::adopt ||
                    (w->now == phase::wait && s.opts.on_stop == batch_stop::cancel_accepted);
         if (now && w->now != phase::idle)
             w->signal.emit(asio::cancellation_type::terminal);
@@ -244,6 +270,8 @@ batch_runner::batch_runner(client& c, batch_options opts) : client_(c), opts_(st
         throw error(make_error_code(errc::invalid_options), "batch_options::progress_interval must be positive");
     if (opts_.job_timeout < duration::zero())
         throw error(make_error_code(errc::invalid_options), "batch_options::job_timeout must not be negative");
+    if (opts_.adopt_timeout < duration::zero())
+        throw error(make_error_code(errc::invalid_options), "batch_options::adopt_timeout must not be negative");
     if (!opts_.download_dir.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(opts_.download_dir, ec);
@@ -263,11 +291,25 @@ void batch_runner::start_run(batch_jobs jobs, summary_handler h) {
         return asio::post(ex, asio::bind_executor(hex, [h = std::move(h), s]() mutable {
                               std::move(h)(make_error_code(errc::invalid_options), s->snapshot());
                           }));
+    auto* listener = opts_.webhook;
+    if (listener) {
+        s->ref_prefix = batch_detail::new_ref_prefix();
+        // Events come on the listener's executor; the run's state lives on the client's.
+        s->subscription = listener->subscribe([weak = std::weak_ptr(s), ex](const webhook_event& e) {
+            asio::dispatch(ex, [weak, e] {
+                if (auto s = weak.lock())
+                    s->on_event(e);
+            });
+        });
+    }
     auto slot = asio::get_associated_cancellation_slot(h);
-    asio::co_spawn(ex, batch_detail::run_all(std::move(s)),
+    asio::co_spawn(ex, batch_detail::run_all(s),
                    asio::bind_cancellation_slot(
-                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep,
-                                                                         std::pair<error_code, batch_summary> r) mutable {
+                       slot, asio::bind_executor(hex, [h = std::move(h), listener, token = s->subscription](
+                                                          std::exception_ptr ep,
+                                                          std::pair<error_code, batch_summary> r) mutable {
+                           if (listener)
+                               listener->unsubscribe(token);
                            if (ep)
                                std::rethrow_exception(ep);
                            std::move(h)(r.first, std::move(r.second));

@@ -15,6 +15,11 @@ using namespace std::chrono_literals;
 
 enum class submitted { yes, no, stopped };
 
+void stop_listening(run_state& s, std::size_t i) {
+    s.listening.erase(i);
+    s.event_ids.erase(i);
+}
+
 void note(batch_result& r, error_code jec) {
     if (jec && !r.journal_error)
         r.journal_error = jec;
@@ -116,10 +121,16 @@ asio::awaitable<submitted> submit(state_ptr s, worker& w, std::size_t i, batch_j
             note(r, journal->not_created(i));
         return user_hook ? user_hook(e) : error_code{};
     };
+    if (s->opts.webhook && job.options.webhook_url.empty()) {
+        job.options.webhook_url = s->opts.webhook->callback_url(s->ref(i));  // its event names its task
+        s->listening.insert(i);
+    }
     r.step = batch_step::submit;
     w.now = phase::room;
     std::tie(r.ec, r.t) = co_await submit_request(s->c, std::move(job));
     leave();
+    if (r.ec != errc::submit_outcome_unknown || !r.t.id.empty())
+        stop_listening(*s, i);  // only a lost answer leaves the event to tell
     if (refused) {
         std::tie(r.step, r.ec, r.outcome) = std::tuple(batch_step::journal, refused, batch_outcome::failed);
         co_return submitted::no;
@@ -142,6 +153,31 @@ asio::awaitable<submitted> submit(state_ptr s, worker& w, std::size_t i, batch_j
     if (r.ec)
         r.outcome = maybe_created ? batch_outcome::in_doubt : batch_outcome::failed;
     co_return r.ec ? submitted::no : submitted::yes;
+}
+
+/// The submit's answer was lost: the job's own callback URL may still bring
+/// its task's id (a TASK_END event). True when it did within adopt_timeout:
+/// the job then waits for that task (the query confirms it), as if accepted.
+asio::awaitable<bool> adopt(state_ptr s, worker& w, std::size_t i, batch_result& r, time_point deadline) {
+    w.now = phase::adopt;
+    asio::steady_timer t(s->c.get_executor(), std::min(deadline, clock::now() + s->opts.adopt_timeout));
+    s->adopting[i] = &t;
+    if (!s->event_ids.count(i))
+        co_await t.async_wait(tuple);  // ends on the event, at the time, or on a stop
+    s->adopting.erase(i);
+    auto it = s->event_ids.find(i);
+    if (it == s->event_ids.end()) {
+        stop_listening(*s, i);
+        co_return false;  // still in doubt, as journalled
+    }
+    r.t = task{};
+    r.t.id = std::move(it->second);
+    stop_listening(*s, i);
+    r.adopted = true;
+    r.ec = {};
+    if (s->opts.journal)
+        note(r, s->opts.journal->accepted(i, r.t.id));
+    co_return true;
 }
 
 /// Cancels the job's task at the service (a stop with cancel_accepted, or its
@@ -327,8 +363,15 @@ asio::awaitable<std::optional<batch_result>> run_job(state_ptr s, worker& w, std
         auto sent = co_await submit(s, w, i, std::move(job), r);
         if (sent == submitted::stopped)
             co_return std::nullopt;
-        if (sent == submitted::no)
+        bool lost = sent == submitted::no && s->listening.count(i);  // the answer, not the task
+        if (lost && !s->stopping() && s->opts.adopt_timeout > duration::zero()) {
+            bool adopted = co_await adopt(s, w, i, r, deadline);
+            if (!adopted)
+                co_return r;
+        } else if (sent == submitted::no) {
+            stop_listening(*s, i);
             co_return r;
+        }
         r.submit_latency = clock::now() - t0;
         if (s->stopping() && s->opts.on_stop == batch_stop::cancel_accepted && !is_terminal(r.t.status)) {
             bool succeeded = co_await cancel_task(s, w, i, r, asio::error::operation_aborted);

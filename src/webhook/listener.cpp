@@ -9,6 +9,8 @@
 
 #include <cctype>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -17,14 +19,16 @@ namespace asio = boost::asio;
 namespace runninghub {
 namespace {
 
-bool valid_secret(const std::string& s) {
-    if (s.size() < 16 || s.size() > 128)
+bool url_safe(std::string_view s, std::size_t min, std::size_t max) {
+    if (s.size() < min || s.size() > max)
         return false;
     for (char c : s)
         if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-')
             return false;
     return true;
 }
+
+bool valid_secret(const std::string& s) { return url_safe(s, 16, 128); }
 
 [[noreturn]] void bad(const std::string& why) {
     throw error(make_error_code(errc::invalid_options), "webhook_listener: " + why);
@@ -92,7 +96,8 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
         }
         std::string_view target = req.target;
         target = target.substr(0, target.find('?'));
-        if (target != opts.path + "/" + opts.secret) {
+        auto ref = callback_ref(target);
+        if (!ref) {
             ++counters.rejected_path;
             return json_answer(404, R"({"code":404,"msg":"not found"})");
         }
@@ -108,6 +113,7 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
                  " bytes)");
             return json_answer(400, R"({"code":400,"msg":"not a TASK_END event"})");
         }
+        event->ref = *ref;
         if (!seen.remember(event->task_id, clock::now())) {
             ++counters.duplicates;
             return json_answer(200, R"({"code":0,"msg":"success"})");
@@ -115,12 +121,34 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
         ++counters.accepted;
         // Delivered after the answer is on its way: subscribers never delay it.
         asio::post(server.get_executor(), [self = shared_from_this(), e = std::move(*event)] {
+            std::unique_lock lock(self->subscribers_mutex);
             auto subs = self->subscribers;  // a subscriber may unsubscribe while called
-            for (auto& [token, fn] : subs)
-                if (self->subscribers.count(token))
-                    fn(e);
+            for (auto& [token, fn] : subs) {
+                if (!self->subscribers.count(token))
+                    continue;
+                lock.unlock();
+                fn(e);
+                lock.lock();
+            }
         });
         return json_answer(200, R"({"code":0,"msg":"success"})");
+    }
+
+    /// The reference a callback path carries ("" for the bare path), or
+    /// nullopt when the path is not this listener's.
+    std::optional<std::string_view> callback_ref(std::string_view target) const {
+        std::string_view base = opts.path, secret = opts.secret;
+        if (!target.starts_with(base) || !target.substr(base.size()).starts_with('/'))
+            return std::nullopt;
+        target.remove_prefix(base.size() + 1);
+        if (!target.starts_with(secret))
+            return std::nullopt;
+        target.remove_prefix(secret.size());
+        if (target.empty())
+            return target;
+        if (target.front() != '/' || !url_safe(target.substr(1), 1, max_webhook_ref))
+            return std::nullopt;
+        return target.substr(1);
     }
 
     void forget(const std::string& id) {
@@ -163,6 +191,7 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
     std::uint64_t connections_at_last_warning = 0;
     time_point last_warning{};
     std::uint64_t warnings_suppressed = 0;
+    std::mutex subscribers_mutex;  // subscribe() may be called from any thread
     std::map<std::uint64_t, std::function<void(const webhook_event&)>> subscribers;
     std::uint64_t next_token = 1;
 };
@@ -193,13 +222,25 @@ std::string webhook_listener::callback_url() const {
     return base + o.path + "/" + o.secret;
 }
 
+std::string webhook_listener::callback_url(std::string_view ref) const {
+    if (!url_safe(ref, 1, max_webhook_ref))
+        throw error(make_error_code(errc::invalid_options),
+                    "webhook_listener: a callback reference must be 1 to " + std::to_string(max_webhook_ref) +
+                        " characters of [0-9A-Za-z_-], not '" + std::string(ref.substr(0, 80)) + "'");
+    return callback_url() + "/" + std::string(ref);
+}
+
 std::uint64_t webhook_listener::subscribe(std::function<void(const webhook_event&)> fn) {
+    std::lock_guard lock(impl_->subscribers_mutex);
     auto token = impl_->next_token++;
     impl_->subscribers.emplace(token, std::move(fn));
     return token;
 }
 
-void webhook_listener::unsubscribe(std::uint64_t token) { impl_->subscribers.erase(token); }
+void webhook_listener::unsubscribe(std::uint64_t token) {
+    std::lock_guard lock(impl_->subscribers_mutex);
+    impl_->subscribers.erase(token);
+}
 
 void webhook_listener::forget(std::string task_id) { forget_function()(std::move(task_id)); }
 
@@ -223,7 +264,10 @@ void webhook_listener::close() {
     if (impl_->closed)
         return;
     impl_->closed = true;
-    impl_->subscribers.clear();
+    {
+        std::lock_guard lock(impl_->subscribers_mutex);
+        impl_->subscribers.clear();
+    }
     impl_->server.close();
 }
 

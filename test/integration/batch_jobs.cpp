@@ -338,6 +338,79 @@ BOOST_AUTO_TEST_CASE(a_model_job_whose_answer_is_lost_is_journalled_in_doubt) {
     BOOST_TEST(journal[0].st == rh::batch_journal::state::in_doubt);
 }
 
+BOOST_AUTO_TEST_CASE(a_task_whose_submit_answer_was_lost_is_adopted_from_its_webhook_event) {
+    // The first submit's task is created and its answer lost (connection closed).
+    // Each submit carried the job's own callback URL, so the task's TASK_END
+    // event names it: the job waits for it instead of ending in doubt (issue 11).
+    harness h;
+    auto& [emu, io, c] = h;
+    emu.set_faults({{rh::fault_kind::drop_after_processing, 1.0, "/run/", 0ms, 1, 1}});
+    rh::webhook_options wo;
+    wo.secret = "0123456789abcdef-batch";
+    rh::webhook_listener listener(io.get_executor(), wo);
+    c.attach(listener);
+    temp_dir dir;
+    rh::batch_journal journal(dir.path / "journal", "adopt", 3);
+    std::vector<rh::batch_result> results;
+    rh::batch_options o;
+    o.concurrency = 3;
+    o.journal = &journal;
+    o.webhook = &listener;
+    o.on_result = [&](const rh::batch_result& r) { results.push_back(r); };
+    rh::batch_runner runner(c, o);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await runner.run(distinct_jobs(3));
+        BOOST_TEST(summary.succeeded == 3u);
+        BOOST_TEST(summary.in_doubt == 0u);
+    });
+    BOOST_TEST(emu.counters().faults["drop_after_processing"] == 1u);
+    BOOST_TEST(emu.counters().tasks_created == 3u);
+    BOOST_TEST_REQUIRE(results.size() == 3u);
+    auto adopted = std::find_if(results.begin(), results.end(), [](auto& r) { return r.adopted; });
+    BOOST_TEST_REQUIRE((adopted != results.end()));
+    BOOST_TEST(std::count_if(results.begin(), results.end(), [](auto& r) { return r.adopted; }) == 1);
+    BOOST_TEST(!adopted->t.id.empty());
+    BOOST_TEST((adopted->t.status == rh::task_status::success));
+    BOOST_TEST(journal[adopted->index].task_id == adopted->t.id);
+    BOOST_TEST(journal[adopted->index].status == "SUCCESS");
+    std::set<std::string> ids;
+    for (auto& r : results)
+        ids.insert(r.t.id);
+    BOOST_TEST(ids.size() == 3u);
+    BOOST_TEST(listener.stats().accepted == 3u);
+}
+
+BOOST_AUTO_TEST_CASE(without_an_event_a_lost_answer_stays_in_doubt_after_adopt_timeout) {
+    // The lost answer's task never ends within adopt_timeout: no event, the job is in doubt
+    // as before (journalled so), and no other job's event is taken for it.
+    auto eo = fast_emulator(3s);
+    harness h(eo);
+    auto& [emu, io, c] = h;
+    emu.set_faults({{rh::fault_kind::drop_after_processing, 1.0, "/run/", 0ms, 1, 1}});
+    rh::webhook_options wo;
+    wo.secret = "0123456789abcdef-batch";
+    rh::webhook_listener listener(io.get_executor(), wo);
+    c.attach(listener);
+    temp_dir dir;
+    rh::batch_journal journal(dir.path / "journal", "no event", 2);
+    rh::batch_options o;
+    o.concurrency = 2;
+    o.journal = &journal;
+    o.webhook = &listener;
+    o.adopt_timeout = 200ms;
+    rh::batch_runner runner(c, o);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto summary = co_await runner.run(distinct_jobs(2));
+        BOOST_TEST(summary.succeeded == 1u);
+        BOOST_TEST(summary.in_doubt == 1u);
+    });
+    BOOST_TEST(emu.counters().tasks_created == 2u);
+    std::size_t in_doubt = 0;
+    for (std::size_t i = 0; i < 2; ++i)
+        in_doubt += journal[i].st == rh::batch_journal::state::in_doubt;
+    BOOST_TEST(in_doubt == 1u);
+}
+
 BOOST_AUTO_TEST_CASE(a_stop_while_a_submit_is_out_sends_no_further_attempt) {
     // Both submits are out (delayed) when the stop comes; one is answered 421. It
     // was left to finish, then waited for room and went again after the stop.

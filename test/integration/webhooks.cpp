@@ -100,6 +100,38 @@ batch_numbers run_tasks(asio::io_context& io, rh::client& c, std::size_t n, rh::
 
 BOOST_AUTO_TEST_SUITE(webhooks)
 
+BOOST_AUTO_TEST_CASE(a_callback_reference_after_the_secret_comes_with_the_event) {
+    // callback_url(ref): the event sent there carries ref (batch_options::webhook adopts
+    // a task whose submit answer was lost by it); a reference that is not [0-9A-Za-z_-]
+    // of 1..64 characters, or anything after it, is another path: 404.
+    asio::io_context io;
+    rh::webhook_listener l(io.get_executor(), listener_options());
+    std::vector<std::pair<std::string, std::string>> seen;  // task id, ref
+    l.subscribe([&](const rh::webhook_event& e) { seen.emplace_back(e.task_id, e.ref); });
+    auto path = "/runninghub/webhook/" + secret;
+    BOOST_TEST(l.callback_url("job-7") == l.callback_url() + "/job-7");
+    BOOST_CHECK_THROW(l.callback_url("a/b"), rh::error);
+    BOOST_CHECK_THROW(l.callback_url(""), rh::error);
+    BOOST_CHECK_THROW(l.callback_url(std::string(65, 'x')), rh::error);
+    run_test(io, [&]() -> asio::awaitable<void> {
+        auto p = l.port();
+        auto event = [](int id) { return R"({"taskId":")" + std::to_string(id) + R"(","status":"SUCCESS"})"; };
+        BOOST_TEST(co_await send(p, http::verb::post, path + "/job-7", event(1)) == 200u);
+        BOOST_TEST(co_await send(p, http::verb::post, path + "/job-8?x=1", event(2)) == 200u);
+        BOOST_TEST(co_await send(p, http::verb::post, path, event(3)) == 200u);
+        BOOST_TEST(co_await send(p, http::verb::post, path + "/", event(4)) == 404u);
+        BOOST_TEST(co_await send(p, http::verb::post, path + "/a/b", event(5)) == 404u);
+        BOOST_TEST(co_await send(p, http::verb::post, path + "/a.b", event(6)) == 404u);
+        BOOST_TEST(co_await send(p, http::verb::post, path + "/" + std::string(65, 'x'), event(7)) == 404u);
+        BOOST_TEST(co_await send(p, http::verb::post, path + "x/job", event(8)) == 404u);
+        co_await sleep_for(20ms);
+        l.close();
+    });
+    using seen_t = std::vector<std::pair<std::string, std::string>>;
+    BOOST_TEST((seen == seen_t{{"1", "job-7"}, {"2", "job-8"}, {"3", ""}}));
+    BOOST_TEST(l.stats().rejected_path == 5u);
+}
+
 BOOST_AUTO_TEST_CASE(hostile_requests_are_answered_and_counted) {
     asio::io_context io;
     rh::webhook_listener l(io.get_executor(), listener_options());
