@@ -113,6 +113,27 @@ unknown=$(grep -c '"status":"UNKNOWN"' "$dir/kill.jsonl" || true)  # killed betw
 # 1 (run, cancelled) + 12 (SIGINT) + 8 at most (cancel) + 24: nothing created twice.
 [ "$created" -le $((1 + 12 + 8 + 24)) ] || fail "$created tasks created: something was submitted twice"
 echo "cli check: jobs files: SIGINT (exit 130, ids kept), --cancel-on-interrupt ($n cancelled), SIGKILL x3 and resume ($kok ok, $unknown in doubt, $created tasks created)"
+# 3d. A submit answer lost after its task was created: without a listener the job is in doubt (exit 1);
+#     with --webhook-listen its task's callback names the task, and the job is adopted (exit 0).
+for listen in "" 127.0.0.1:0; do
+    "$cli" emulator --ca-out "$dir/ca.pem" --url-out "$dir/url3" --run-ms 300 \
+        --fault drop_after_processing:1:/run/:1 >"$dir/emulator3.log" 2>&1 &
+    emu=$!
+    for _ in $(seq 100); do [ -s "$dir/url3" ] && break; sleep 0.05; done
+    rc=0
+    RUNNINGHUB_BASE_URL=$(cat "$dir/url3") "$cli" batch --app $app --count 3 --input 9:text=x --out "$dir/adopt$listen.jsonl" \
+        ${listen:+--webhook-listen $listen --adopt-timeout 60} >"$dir/adopt.txt" 2>&1 || rc=$?
+    kill -INT $emu; wait $emu || true
+    rm -f "$dir/url3"
+    grep -q "drop_after_processing 1" "$dir/emulator3.log" || fail "the fault did not fire: $(cat "$dir/emulator3.log")"
+    if [ -z "$listen" ]; then
+        [ $rc = 1 ] && grep -q "in doubt  *1" "$dir/adopt.txt" || fail "a lost answer: exit $rc $(cat "$dir/adopt.txt")"
+    else
+        [ $rc = 0 ] && grep -q "adopted  *1" "$dir/adopt.txt" || fail "adoption: exit $rc $(cat "$dir/adopt.txt")"
+        [ "$(grep -c '"status":"SUCCESS"' "$dir/adopt$listen.jsonl")" = 3 ] || fail "adoption: $(cat "$dir/adopt$listen.jsonl")"
+    fi
+done
+echo "cli check: a lost submit answer: in doubt without a listener, adopted with --webhook-listen"
 echo "cli check: ok ($ok of 20 batch tasks, every subcommand)"
 # 4. The command line itself: --version, each command's own --help (exit 0), and usage
 #    errors that name the problem and exit 2.
@@ -140,6 +161,10 @@ usage_error "bad.jsonl line 1: \"nodeInfoList\" must be an array" batch --jobs "
 rc=0; env -u RUNNINGHUB_API_KEY "$cli" account 2>"$dir/usage.txt" || rc=$?
 [ $rc = 2 ] && grep -q "RUNNINGHUB_API_KEY is not" "$dir/usage.txt" || fail "RUNNINGHUB_BASE_URL without a key: exit $rc"
 usage_error "give --jobs FILE or --count N" batch --app $app
+usage_error "--webhook-listen takes HOST:PORT" batch --app $app --count 1 --webhook-listen localhost
+usage_error "--webhook-url takes" batch --app $app --count 1 --webhook-listen 127.0.0.1:0 --webhook-url ftp://x
+usage_error 'no fault kind "bogus"' emulator --fault bogus
+usage_error "probability" emulator --fault http_502:2
 # RUNNINGHUB_BASE_URL: cleartext only to loopback, ports checked (issue 11), the key never shown.
 rc=0; RUNNINGHUB_BASE_URL=http://www.runninghub.cn "$cli" account 2>"$dir/usage.txt" || rc=$?
 [ $rc = 2 ] && grep -q "cleartext" "$dir/usage.txt" || fail "a remote http:// base URL: exit $rc, $(cat "$dir/usage.txt")"

@@ -17,6 +17,7 @@
 #include <cctype>
 #include <csignal>
 #include <cstdlib>
+#include <random>
 #include <iostream>
 #include <unistd.h>
 
@@ -58,10 +59,45 @@ void batch_flags(CLI::App& cmd, args& a) {
                                                      "not the client's back-pressure wait); then its task is cancelled")
         ->type_name("SECONDS")
         ->check(CLI::PositiveNumber);
+    cmd.add_option("--webhook-listen", a.webhook_listen,
+                   "receive TASK_END callbacks on HOST:PORT (port 0: any free one): waits end on them, and a job "
+                   "whose submit answer is lost is found by its task's callback instead of left in doubt")
+        ->type_name("HOST:PORT");
+    cmd.add_option("--webhook-url", a.webhook_url, "how the service reaches that listener from outside, e.g. "
+                                                   "https://hooks.example.com (default: http://HOST:PORT)")
+        ->type_name("URL");
+    cmd.add_option("--adopt-timeout", a.adopt_timeout_s, "with --webhook-listen: how long a job whose submit answer "
+                                                         "was lost waits for its task's callback")
+        ->type_name("SECONDS")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
     timeout_flag(cmd, a, "give up waiting for a task after this many seconds");
 }
 
 namespace {
+
+/// --webhook-listen and --webhook-url as listener options, with a fresh secret.
+rh::webhook_options webhook_options_of(const args& a) {
+    rh::webhook_options wo;
+    auto colon = a.webhook_listen.rfind(':');
+    char* end = nullptr;
+    auto port = colon == std::string::npos ? 0ul : std::strtoul(a.webhook_listen.c_str() + colon + 1, &end, 10);
+    bool digits = colon != std::string::npos && colon + 1 < a.webhook_listen.size() &&
+                  std::isdigit(static_cast<unsigned char>(a.webhook_listen[colon + 1])) && !*end;
+    if (!digits || port > 65535 || colon == 0)
+        throw usage_error("--webhook-listen takes HOST:PORT (port 0 to 65535), not \"" + a.webhook_listen + "\"");
+    wo.address = a.webhook_listen.substr(0, colon);
+    wo.port = static_cast<unsigned short>(port);
+    if (!a.webhook_url.empty() && !a.webhook_url.starts_with("https://") && !a.webhook_url.starts_with("http://"))
+        throw usage_error("--webhook-url takes an http:// or https:// URL, not \"" + a.webhook_url + "\"");
+    wo.public_url = a.webhook_url;
+    static constexpr char digits36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::random_device rd;
+    wo.secret.resize(32);
+    for (auto& ch : wo.secret)
+        ch = digits36[rd() % 36];
+    return wo;
+}
 
 /// The jobs and the batch's identity for its journal.
 struct batch_input {
@@ -171,6 +207,15 @@ int batch(const args& given) {
         o.progress_interval = tty ? 250ms : 1s;
         o.on_progress = [tty](const rh::batch_summary& s) { batch_report::progress(s, tty); };
     }
+    std::unique_ptr<rh::webhook_listener> listener;
+    if (!a.webhook_listen.empty()) {
+        listener = std::make_unique<rh::webhook_listener>(io.get_executor(), webhook_options_of(a));
+        c.attach(*listener);
+        o.webhook = listener.get();
+        o.adopt_timeout = std::chrono::duration_cast<rh::duration>(std::chrono::duration<double>(a.adopt_timeout_s));
+        auto url = listener->callback_url();
+        std::cerr << "runninghub batch: callbacks to " << url.substr(0, url.rfind('/')) << "/<secret>\n";
+    }
     rh::batch_runner runner(c, o);
     asio::cancellation_signal stop;
     interrupts signals(io, stop);
@@ -182,6 +227,10 @@ int batch(const args& given) {
                            std::rethrow_exception(ep);
                        std::tie(run_ec, summary) = r;
                        signals.set.cancel();
+                       if (listener) {
+                           c.detach();
+                           listener->close();  // io runs out of work
+                       }
                    });
     io.run();
     report.print(a, t, summary, c.stats());

@@ -46,6 +46,7 @@ void batch_report::add(const rh::batch_result& r) {
         ++failures_["journal: " + r.journal_error.message()];
         ++write_failures_;
     }
+    adopted_ += r.adopted;
     if (r.outcome == rh::batch_outcome::succeeded)
         return;
     if (r.outcome == rh::batch_outcome::in_doubt && in_doubt_.size() < 10)
@@ -110,7 +111,12 @@ void batch_report::print(const args& a, const target& t, const rh::batch_summary
                   << "                      same command again: it waits for it); without one, find its task in the\n"
                   << "                      RunningHub console by its time; to submit them again anyway (it may pay\n"
                   << "                      twice), run the same command with --resubmit-in-doubt\n";
+        if (a.webhook_listen.empty())
+            std::cout << "                      (with --webhook-listen, a job whose answer is lost is found by its\n"
+                      << "                      task's callback instead)\n";
     }
+    if (adopted_)
+        std::cout << "  adopted             " << adopted_ << " (submit answers lost; their tasks found by their callbacks)\n";
     std::cout << "  requests sent       " << st.pool.requests << " (" << st.queries << " queries, "
               << (ran ? double(st.queries) / double(ran) : 0) << " per task)\n"
               << "  connections         opened " << st.pool.opened << ", reused " << st.pool.reused

@@ -30,6 +30,7 @@ private:
     std::size_t write_failures_ = 0;    // results or journal lines that could not be written
     std::size_t shown_ = 0;             // failures printed one by one
     std::vector<std::string> in_doubt_; // job ids (the first few)
+    std::size_t adopted_ = 0;           // answers lost, tasks found by their callbacks
     std::vector<double> submit_ms_, done_ms_;
     std::map<std::string, std::size_t> failures_;
 };

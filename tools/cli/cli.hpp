@@ -40,6 +40,9 @@ struct args {
     bool cancel_on_interrupt = false;
     bool resubmit_in_doubt = false;
     double job_timeout_s = 0;       // batch: a deadline per job; 0: none
+    std::string webhook_listen, webhook_url;  // batch: HOST:PORT for TASK_END callbacks, their public URL
+    double adopt_timeout_s = 600;   // batch: how long a lost answer waits for its task's callback
+    std::vector<std::string> faults;  // emulator: KIND[:PROBABILITY[:PATH[:COUNT]]]
     std::string app, workflow;
     std::vector<std::string> inputs;  // NODE:FIELD=VALUE, checked by the parser
     double timeout_s = 1800;

@@ -6,7 +6,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <cctype>
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <iostream>
 
 namespace rhcli {
@@ -29,7 +32,55 @@ void serve_flags(CLI::App& cmd, args& a) {
         ->type_name("C")
         ->check(CLI::IsMember({421, 804, 415, 814, 1520}))
         ->capture_default_str();
+    cmd.add_option("--fault", a.faults, "inject a fault (repeatable): KIND[:PROBABILITY[:PATH[:COUNT]]], e.g. "
+                                        "drop_after_processing:0.1:/run/ (KIND as in runninghub::fault_kind)")
+        ->type_name("SPEC");
 }
+
+namespace {
+
+/// KIND[:PROBABILITY[:PATH[:COUNT]]] as a fault; a usage error names what is wrong.
+rh::fault fault_of(const std::string& spec) {
+    std::vector<std::string> parts;
+    for (std::size_t from = 0;;) {
+        auto colon = spec.find(':', from);
+        parts.push_back(spec.substr(from, colon - from));
+        if (colon == std::string::npos)
+            break;
+        from = colon + 1;
+    }
+    auto bad = [&](const std::string& why) { return usage_error("--fault \"" + spec + "\": " + why); };
+    if (parts.size() > 4)
+        throw bad("takes KIND[:PROBABILITY[:PATH[:COUNT]]]");
+    std::optional<rh::fault_kind> kind;
+    std::string kinds;
+    for (int k = 0; k <= static_cast<int>(rh::fault_kind::unsolicited_answer); ++k) {
+        auto name = rh::to_string(static_cast<rh::fault_kind>(k));
+        kinds += (k ? ", " : "") + std::string(name);
+        if (name == parts[0])
+            kind = static_cast<rh::fault_kind>(k);
+    }
+    if (!kind)
+        throw bad("no fault kind \"" + parts[0] + "\" (one of " + kinds + ")");
+    rh::fault f{*kind};
+    if (parts.size() > 1) {
+        char* end = nullptr;
+        f.probability = std::strtod(parts[1].c_str(), &end);
+        if (parts[1].empty() || *end || !(f.probability >= 0 && f.probability <= 1))
+            throw bad("the probability must be a number from 0 to 1, not \"" + parts[1] + "\"");
+    }
+    if (parts.size() > 2)
+        f.path_filter = parts[2];
+    if (parts.size() > 3) {
+        char* end = nullptr;
+        f.max_count = std::strtoull(parts[3].c_str(), &end, 10);
+        if (parts[3].empty() || !std::isdigit(static_cast<unsigned char>(parts[3][0])) || *end)
+            throw bad("the count must be a whole number, not \"" + parts[3] + "\"");
+    }
+    return f;
+}
+
+} // namespace
 
 int serve(const args& a) {
     rh::emulator_options eo;
@@ -40,7 +91,11 @@ int serve(const args& a) {
     eo.over_limit_code = a.over_limit_code;
     if (a.run_ms)
         eo.run_time = std::chrono::milliseconds(a.run_ms);
+    std::vector<rh::fault> faults;
+    for (auto& spec : a.faults)
+        faults.push_back(fault_of(spec));
     rh::emulator emu(eo);
+    emu.set_faults(std::move(faults));
     auto write = [](const std::string& path, const std::string& text) {
         std::ofstream f(path);
         f << text;
@@ -58,7 +113,10 @@ int serve(const args& a) {
     signals.async_wait([](rh::error_code, int) {});
     io.run();
     auto c = emu.counters();
-    std::cout << "emulator: " << c.total_requests() << " requests, " << c.tasks_created << " tasks\n";
+    std::cout << "emulator: " << c.total_requests() << " requests, " << c.tasks_created << " tasks";
+    for (auto& [kind, n] : c.faults)
+        std::cout << ", " << kind << " " << n;
+    std::cout << "\n";
     return 0;
 }
 
