@@ -32,6 +32,7 @@ std::string_view to_string(fault_kind k) noexcept {
     case fault_kind::echo_request: return "echo_request";
     case fault_kind::wrong_task_id: return "wrong_task_id";
     case fault_kind::unsolicited_answer: return "unsolicited_answer";
+    case fault_kind::http_500_with_answer: return "http_500_with_answer";
     }
     return "unknown";
 }
@@ -191,6 +192,10 @@ asio::awaitable<after_fault> faults::apply(const request_t& req, response_t& res
         co_return after_fault::drop;
     if (f && f->kind == fault_kind::wrong_task_id)
         replace_task_id(res.body());
+    if (f && f->kind == fault_kind::http_500_with_answer) {
+        res.result(http::status::internal_server_error);
+        destroyed(create, created);  // the task exists; its answer is a server error's
+    }
     if (f && f->kind == fault_kind::close_after_answer)
         co_return after_fault::answer_then_close;
     if (f && f->kind == fault_kind::unsolicited_answer)

@@ -33,6 +33,7 @@ enum class fault_kind {
     echo_request,            // 502 whose JSON message and body quote the request (head with the key, body), not processed
     wrong_task_id,           // processed, but the answer's taskId names another task (1234567890123456789)
     unsolicited_answer,      // processed and answered, then a second answer nobody asked for (a task 1111111111111111111)
+    http_500_with_answer,    // processed (a task may be created), its usual JSON answer sent with HTTP 500
 };
 
 std::string_view to_string(fault_kind k) noexcept;

@@ -141,6 +141,29 @@ BOOST_AUTO_TEST_CASE(an_answer_about_another_task_is_refused) {
     });
 }
 
+// A submit answered HTTP 500 with a task's JSON: the task may exist, so the
+// outcome is unknown; of the answer only the task id is kept (salvaged), never
+// its status or results, and the task is then waited for as usual.
+BOOST_AUTO_TEST_CASE(a_server_error_carrying_a_task_keeps_only_its_id) {
+    harness h;
+    run_test(h.io, [&]() -> asio::awaitable<void> {
+        h.emu.set_faults({once(rh::fault_kind::http_500_with_answer, "/run/")});
+        rh::ai_app app(app_id);
+        auto inputs = some_inputs();
+        auto [ec, t] = co_await h.c.run(app, std::move(inputs), {}, tuple_token);
+        BOOST_TEST(ec == rh::errc::submit_outcome_unknown, ec.message());
+        BOOST_TEST(h.emu.counters().tasks_created == 1u);
+        BOOST_TEST_REQUIRE(!t.id.empty());
+        BOOST_TEST((t.status == rh::task_status::unknown));
+        BOOST_TEST(t.results.empty());
+        BOOST_TEST(t.diag.http_status == 500u);
+        auto done = co_await h.c.wait(t.id);
+        BOOST_TEST((done.status == rh::task_status::success));
+        BOOST_TEST(h.emu.counters().tasks_created == 1u);
+    });
+    BOOST_TEST(h.emu.counters().faults["http_500_with_answer"] == 1u);
+}
+
 // Issue 11 item 7: an unsolicited answer left on a kept-alive connection became
 // the answer to the next request (`run` returned a task nobody had submitted).
 BOOST_AUTO_TEST_CASE(an_unsolicited_answer_is_never_taken_for_the_next_request) {
