@@ -59,6 +59,9 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     boost::asio::awaitable<detail::outcome> exchange_submit(const detail::http_request& req, detail::endpoint_id which,
                                                             detail::outcome r);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
+    /// query_once's halves around its exchange (do_query inlines them).
+    detail::http_request query_request(std::string_view id);
+    void query_answered(std::string_view id, time_point started, detail::http_response& res, detail::outcome& r);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
     boost::asio::awaitable<detail::outcome> do_cancel(std::string id);
 
