@@ -3,6 +3,7 @@
 #include <runninghub/webhook.hpp>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/deferred.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -91,7 +92,7 @@ void detail::client_impl::shutdown() {
 
 asio::awaitable<error_code> detail::client_impl::sleep(duration d) {
     asio::steady_timer timer(ex, d);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::deferred));
     co_return ec;
 }
 
@@ -180,24 +181,22 @@ asio::awaitable<detail::reply> detail::client_impl::call_counted(std::string_vie
     }
 }
 
-asio::awaitable<detail::outcome> detail::client_impl::query_once(std::string_view id, time_point deadline) {
-    detail::outcome r;
-    if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
-        r.ec = ec;
-        co_return r;
-    }
+detail::http_request detail::client_impl::query_request(std::string_view id) {
     auto req = request_for(endpoint_id::query);
     req.body = detail::encode_query_body(id);
     ++counters.queries;
-    auto started = clock::now();
-    auto res = co_await http.request(base, req, std::min(deadline, started + opts.timeout.request));
+    return req;
+}
+
+void detail::client_impl::query_answered(std::string_view id, time_point started, detail::http_response& res,
+                                         detail::outcome& r) {
     counters.query_latency.record(clock::now() - started);
     if (res.ec) {
         r.ec = res.ec;
         r.t.diag.endpoint = detail::row(endpoint_id::query).name;
         r.t.diag.server_message = res.detail;
         count_call(endpoint_id::query, r.ec);
-        co_return r;
+        return;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag, id);  // about `id` only
     count_call(endpoint_id::query, r.ec);
@@ -205,19 +204,41 @@ asio::awaitable<detail::outcome> detail::client_impl::query_once(std::string_vie
         r.t.diag.endpoint = detail::row(endpoint_id::query).name;
         if (auto ra = detail::parse_retry_after(res.retry_after, std::chrono::system_clock::now()))
             r.retry_after = *ra;
-        co_return r;
+        return;
     }
     retry.on_success();
     if (is_terminal(r.t.status))
         tasks.ended(r.t.id, true, clock::now());
+}
+
+asio::awaitable<detail::outcome> detail::client_impl::query_once(std::string_view id, time_point deadline) {
+    detail::outcome r;
+    if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
+        r.ec = ec;
+        co_return r;
+    }
+    auto req = query_request(id);
+    auto started = clock::now();
+    auto res = co_await http.request(base, req, std::min(deadline, started + opts.timeout.request));
+    query_answered(id, started, res, r);
     co_return r;
 }
 
+// query_once's steps inline, not awaited: one coroutine frame per query() instead of two.
 asio::awaitable<detail::outcome> detail::client_impl::do_query(std::string id) {
     auto self = shared_from_this();
     auto started = clock::now();
     for (unsigned attempt = 1;; ++attempt) {
-        auto r = co_await query_once(id, clock::now() + opts.timeout.request);
+        auto deadline = clock::now() + opts.timeout.request;
+        detail::outcome r;
+        if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
+            r.ec = ec;
+        } else {
+            auto req = query_request(id);
+            auto sent_at = clock::now();
+            auto res = co_await http.request(base, req, std::min(deadline, sent_at + opts.timeout.request));
+            query_answered(id, sent_at, res, r);
+        }
         auto delay = repeat_after(detail::call_kind::read, r.sent, opts.retry.query, r.ec, attempt, started,
                                   r.retry_after);
         if (!delay)

@@ -59,6 +59,9 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     boost::asio::awaitable<detail::outcome> exchange_submit(const detail::http_request& req, detail::endpoint_id which,
                                                             detail::outcome r);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
+    /// query_once's halves around its exchange (do_query inlines them).
+    detail::http_request query_request(std::string_view id);
+    void query_answered(std::string_view id, time_point started, detail::http_response& res, detail::outcome& r);
     boost::asio::awaitable<detail::outcome> do_query(std::string id);
     boost::asio::awaitable<detail::outcome> do_cancel(std::string id);
 
@@ -103,10 +106,14 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     detail::wait_service waits;
 };
 
-/// An operation's result as (error, value): an outcome's task, or the pair itself.
-inline std::pair<error_code, task> completion_of(outcome&& o) { return {o.ec, std::move(o.t)}; }
+/// An operation's result's error and value (an outcome's task, or the pair's
+/// second), by reference: a task is ~600 bytes, each move of it counts.
+inline error_code error_of(const outcome& o) { return o.ec; }
+inline task& value_of(outcome& o) { return o.t; }
 template <class T>
-std::pair<error_code, T> completion_of(std::pair<error_code, T>&& r) { return std::move(r); }
+error_code error_of(const std::pair<error_code, T>& r) { return r.first; }
+template <class T>
+T& value_of(std::pair<error_code, T>& r) { return r.second; }
 
 /// Runs an operation's coroutine on the client's executor: the handler's
 /// cancellation slot reaches it, its (error, value) goes to the handler.
@@ -119,8 +126,8 @@ void launch(const std::shared_ptr<detail::client_impl>& self, boost::asio::await
     auto hex = asio::get_associated_executor(h, self->ex);
     asio::co_spawn(self->ex, std::move(op),
                    asio::bind_cancellation_slot(
-                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep, R r) mutable {
-                           auto [ec, value] = completion_of(std::move(r));
+                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep, R&& r) mutable {
+                           error_code ec = error_of(r);
                            if (ep) {
                                try {
                                    std::rethrow_exception(ep);
@@ -128,7 +135,7 @@ void launch(const std::shared_ptr<detail::client_impl>& self, boost::asio::await
                                    ec = e.code();
                                }
                            }
-                           std::move(h)(ec, std::move(value));
+                           std::move(h)(ec, std::move(value_of(r)));
                        })));
 }
 

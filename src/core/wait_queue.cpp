@@ -16,12 +16,13 @@ duration wait_queue::next_delay(const wait_entry& e, const poll_policy& p, unsig
 void wait_queue::add(wait_entry& e, std::optional<poll_policy> own, duration timeout, time_point started,
                      time_point now, double u) {
     if (own) {
-        e.policy = std::make_unique<poll_policy>(*own);
+        policies_.insert_or_assign(&e, *own);
+        e.own_policy = true;
     } else if (safety_ > duration::zero()) {
         poll_policy p = client_policy_;
         p.first_delay = p.interval = p.cap = safety_;
-        e.policy = std::make_unique<poll_policy>(p);
-        e.safety_policy = true;
+        policies_.insert_or_assign(&e, p);
+        e.own_policy = e.safety_policy = true;
     }
     if (safety_ > duration::zero()) {
         by_id_.emplace(e.id, &e);
@@ -48,8 +49,7 @@ void wait_queue::detach_events(time_point now, const std::function<double()>& un
         e->indexed = false;
         if (!e->safety_policy)
             continue;
-        e->safety_policy = false;
-        e->policy.reset();
+        drop_policy(*e);
         if (e->heap_index == wait_entry::npos)
             continue;  // in flight: its answer schedules it on the client's policy
         auto due = std::min(now + next_delay(*e, client_policy_, e->polls, now, uniform()), e->deadline);
@@ -95,11 +95,12 @@ wait_queue::verdict wait_queue::on_result(wait_entry& e, const error_code& ec, t
     // lag a moment behind its event); before it, the wait's own schedule.
     const auto& policy = e.event_seen ? client_policy_ : policy_of(e);
     auto delay = e.event_seen ? poll_delay(policy, 1, u) : next_delay(e, policy, e.polls, now, u);
-    bool confirming = std::exchange(e.confirming, false);
+    bool confirming = e.confirming;
+    e.confirming = false;
     verdict v;
     if (!ec) {
         e.errors = 0;
-        e.last = status;
+        e.set_last(status);
         if (!is_terminal(status)) {
             e.last_running = now;
             if (confirming) {
@@ -155,6 +156,13 @@ void wait_queue::remove(wait_entry& e) {
     if (e.heap_index != wait_entry::npos)
         erase(&e);
     unindex(&e);
+    drop_policy(e);
+}
+
+void wait_queue::drop_policy(wait_entry& e) {
+    if (e.own_policy)
+        policies_.erase(&e);
+    e.own_policy = e.safety_policy = false;
 }
 
 void wait_queue::unindex(wait_entry* e) {

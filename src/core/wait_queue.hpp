@@ -22,25 +22,30 @@
 namespace runninghub::detail {
 
 /// One pending wait's schedule. The shell derives its record (handler,
-/// cancellation) from it; the queue only ever sees this part.
+/// cancellation) from it; the queue only ever sees this part. Compact (80 bytes,
+/// tail padding left to the shell's record): a batch may park 100,000 of them;
+/// an own poll policy lives in the queue, not here.
 struct wait_entry {
     explicit wait_entry(std::string task_id) : id(std::move(task_id)) {}
     std::string id;
     time_point due{}, deadline{};
     time_point started{};                 // when the task was accepted (or the wait began)
     time_point last_running{};            // the last poll that found it still running
-    std::unique_ptr<poll_policy> policy;  // null: the client's
     std::uint32_t heap_index = npos;
     std::uint16_t polls = 0;
     std::uint8_t errors = 0;
-    task_status last = task_status::unknown;
     bool done = false;
-    bool inflight = false;
-    bool indexed = false;     // in the task-id index (webhooks attached)
-    bool event_seen = false;  // a TASK_END event arrived: poll at the normal pace again
-    bool event_unconfirmed = false;  // ... and no query sent after it has answered yet
-    bool confirming = false;         // the query in flight was sent after the event
-    bool safety_policy = false;      // `policy` is the webhook safety schedule (dropped on detach)
+    bool event_seen = false;             // a TASK_END event arrived: poll at the normal pace again
+    bool inflight : 1 = false;
+    bool indexed : 1 = false;            // in the task-id index (webhooks attached)
+    bool event_unconfirmed : 1 = false;  // ... and no query sent after it has answered yet
+    bool confirming : 1 = false;         // the query in flight was sent after the event
+    bool own_policy : 1 = false;         // its policy is in the queue's table, not the client's
+    bool safety_policy : 1 = false;      // that policy is the webhook safety schedule (dropped on detach)
+    std::uint8_t last_status = 0;        // the last status a poll saw, as a byte
+
+    task_status last() const noexcept { return static_cast<task_status>(last_status); }
+    void set_last(task_status s) noexcept { last_status = static_cast<std::uint8_t>(s); }
 
     static constexpr std::uint32_t npos = ~std::uint32_t(0);
 };
@@ -113,7 +118,10 @@ public:
     std::vector<wait_entry*> entries() const;
 
 private:
-    const poll_policy& policy_of(const wait_entry& e) const noexcept { return e.policy ? *e.policy : client_policy_; }
+    const poll_policy& policy_of(const wait_entry& e) const {
+        return e.own_policy ? policies_.find(&e)->second : client_policy_;
+    }
+    void drop_policy(wait_entry& e);
     duration next_delay(const wait_entry& e, const poll_policy& p, unsigned n, time_point now, double u) const;
     void push(wait_entry* e);
     void erase(wait_entry* e);
@@ -133,6 +141,7 @@ private:
     std::vector<wait_entry*> heap_;
     std::vector<wait_entry*> inflight_;
     std::unordered_multimap<std::string_view, wait_entry*> by_id_;
+    std::unordered_map<const wait_entry*, poll_policy> policies_;  // waits with their own policy
 };
 
 } // namespace runninghub::detail

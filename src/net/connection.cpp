@@ -140,7 +140,8 @@ asio::awaitable<error_code> connector::connect(connection& c, time_point deadlin
             co_return ec;
     }
     c.tcp().expires_at(phase_expiry(deadline, env_.phase.connect));
-    auto [ec, ep] = co_await c.tcp().async_connect(endpoints_, use_tuple);
+    // use_awaitable here: Beast's range connect names async_result's return_type, which deferred lacks.
+    auto [ec, ep] = co_await c.tcp().async_connect(endpoints_, asio::as_tuple(asio::use_awaitable));
     if (ec) {
         endpoints_expiry_ = time_point{};
         co_return ec == beast::error::timeout ? make_error_code(errc::connect_timeout) : ec;

@@ -60,6 +60,40 @@ void write_head(std::string& head, const exchange_target& to, const http_request
     head.append("\r\n");
 }
 
+// A JSON answer's parser: keeps the status, Retry-After and the body, and
+// stores no header field (response_parser allocates one per field).
+class answer_parser : public http::basic_parser<false> {
+public:
+    unsigned status = 0;
+    std::string retry_after;
+    std::string body;
+
+private:
+    void on_request_impl(http::verb, beast::string_view, beast::string_view, int, error_code&) override {}
+    void on_response_impl(int code, beast::string_view, int, error_code&) override {
+        status = static_cast<unsigned>(code);
+    }
+    void on_field_impl(http::field name, beast::string_view, beast::string_view value, error_code&) override {
+        if (name == http::field::retry_after && retry_after.empty())
+            retry_after.assign(value.data(), value.size());
+    }
+    void on_header_impl(error_code&) override {}
+    void on_body_init_impl(const boost::optional<std::uint64_t>& length, error_code&) override {
+        if (length)
+            body.reserve(static_cast<std::size_t>(*length));  // within body_limit: the parser checked it
+    }
+    std::size_t on_body_impl(beast::string_view b, error_code&) override {
+        body.append(b.data(), b.size());
+        return b.size();
+    }
+    void on_chunk_header_impl(std::uint64_t, beast::string_view, error_code&) override {}
+    std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view b, error_code&) override {
+        body.append(b.data(), b.size());
+        return b.size();
+    }
+    void on_finish_impl(error_code&) override {}
+};
+
 // A response whose 2xx body goes to req.sink chunk by chunk; each chunk
 // read has the read timeout, the whole transfer the request's deadline.
 template <class Stream>
@@ -127,17 +161,19 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
                                   const http_request& req, time_point deadline, http_response& out,
                                   exchange_facts& facts) {
     write_head(c.head, to, req);
-    auto write_phase = [&](auto buffers) -> asio::awaitable<bool> {
-        c.tcp().expires_at(phase_expiry(deadline, env.phase.write));
-        auto [wec, wn] = co_await asio::async_write(s, buffers, use_tuple);
+    // Each write has its own write timeout. Awaited inline (no helper coroutine): a frame costs an allocation.
+    auto write_failed = [&](const error_code& wec) {
         if (wec)
             out.ec = wec == beast::error::timeout ? make_error_code(errc::write_timeout) : wec;
-        co_return !wec;
+        return bool(wec);
     };
-    if (!co_await write_phase(std::array<asio::const_buffer, 2>{asio::buffer(c.head), asio::buffer(req.body)}))
+    c.tcp().expires_at(phase_expiry(deadline, env.phase.write));
+    auto [wec, wn] = co_await asio::async_write(
+        s, std::array<asio::const_buffer, 2>{asio::buffer(c.head), asio::buffer(req.body)}, use_tuple);
+    if (write_failed(wec))
         co_return;
     if (req.source) {
-        // Streamed in chunks; each write has its own write timeout.
+        // Streamed in chunks.
         std::unique_ptr<char[]> chunk(new char[chunk_size]);
         for (;;) {
             error_code rec;
@@ -149,19 +185,25 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
             }
             if (n == 0)
                 break;
-            if (!co_await write_phase(asio::buffer(chunk.get(), n)))
+            c.tcp().expires_at(phase_expiry(deadline, env.phase.write));
+            auto [cec, cn] = co_await asio::async_write(s, asio::buffer(chunk.get(), n), use_tuple);
+            if (write_failed(cec))
                 co_return;
         }
     }
-    if (!req.tail.empty() && !co_await write_phase(asio::buffer(req.tail)))
-        co_return;
+    if (!req.tail.empty()) {
+        c.tcp().expires_at(phase_expiry(deadline, env.phase.write));
+        auto [tec, tn] = co_await asio::async_write(s, asio::buffer(req.tail), use_tuple);
+        if (write_failed(tec))
+            co_return;
+    }
     out.request_written = true;
 
     if (req.sink) {
         co_await read_streamed(s, c, env, req, deadline, out, facts);
         co_return;
     }
-    http::response_parser<http::string_body> parser;
+    answer_parser parser;
     parser.body_limit(env.pool_opts.max_response_body);
     c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
     auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_tuple);
@@ -171,12 +213,10 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
         co_return;
     }
     c.tcp().expires_never();
-    auto& res = parser.get();
-    out.status = res.result_int();
-    facts.keep_alive = res.keep_alive();
-    if (auto it = res.find(http::field::retry_after); it != res.end())
-        out.retry_after = std::string(it->value());
-    out.body = std::move(res.body());
+    out.status = parser.status;
+    facts.keep_alive = parser.keep_alive();
+    out.retry_after = std::move(parser.retry_after);
+    out.body = std::move(parser.body);
 }
 
 } // namespace

@@ -1,10 +1,9 @@
 #include "net/pool.hpp"
 
 #include "net/connection.hpp"
+#include "net/use_tuple.hpp"
 
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 namespace asio = boost::asio;
 
@@ -112,7 +111,7 @@ asio::awaitable<void> pool::wait(time_point deadline, lease& l, error_code& ec) 
                            ? std::min(deadline, clock::now() + env_.phase.pool_wait)
                            : deadline);
     state_.wait(&w);
-    auto [wec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    auto [wec] = co_await w.timer.async_wait(use_tuple);
     if (w.granted) {
         l.lend(this, std::move(w.conn));
         co_return;

@@ -172,6 +172,26 @@ poll_policy plain() {
 }
 } // namespace
 
+// Issue 12: a batch may park 100,000 waits; the queue's part of each stays
+// within 80 bytes (96 before: an own policy's pointer, a bool per flag), and an
+// own poll policy (kept beside the queue) is still the one used.
+BOOST_AUTO_TEST_CASE(a_wait_entry_is_compact_and_keeps_its_own_policy) {
+    BOOST_TEST(sizeof(wait_entry) <= 80u);
+    poll_policy client;
+    client.first_delay = 10s;
+    wait_queue q(client, 4);
+    auto t0 = time_point{} + 1h;
+    poll_policy own = client;
+    own.first_delay = own.interval = own.cap = 1s;
+    wait_entry a("a"), b("b");
+    q.add(a, own, 1h, t0, t0, 0.5);
+    q.add(b, std::nullopt, 1h, t0, t0, 0.5);
+    BOOST_TEST((a.due < b.due));
+    q.remove(a);
+    q.remove(b);
+    BOOST_TEST(q.empty());
+}
+
 BOOST_AUTO_TEST_CASE(waits_come_due_in_order_within_the_in_flight_cap) {
     auto p = plain();
     wait_queue q(p, 2);
