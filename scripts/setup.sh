@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make ccache libssl-dev libboost1.81-dev libboost-json1.81-dev
           libboost-url1.81-dev libboost-test1.81-dev libcli11-dev libspdlog-dev)
+# A whole build also gets pkg-config (a consumer test) and Doxygen (the docs target, in CI).
+(($#)) || packages+=(pkgconf doxygen)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
