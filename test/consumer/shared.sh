@@ -9,7 +9,12 @@ build=$1 src=$2 root=$3 build_type=$4
 . "$src/serve.sh"
 shared=$build-shared prefix=$build-shared/prefix out=$build-shared/consumer-build
 rm -rf "$prefix" "$out"
-cmake -S "$root" -B "$shared" -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_TYPE="$build_type" \
+# The main build's generator too, so that the compile commands are the same.
+generator=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' "$build/CMakeCache.txt")
+if [ -f "$shared/CMakeCache.txt" ] && ! grep -qx "CMAKE_GENERATOR:INTERNAL=$generator" "$shared/CMakeCache.txt"; then
+    rm -rf "$shared"
+fi
+cmake -S "$root" -B "$shared" -G "$generator" -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_TYPE="$build_type" \
       -DRUNNINGHUB_BUILD_TESTS=OFF -DRUNNINGHUB_BUILD_TOOLS=OFF >/dev/null
 cmake --build "$shared" -j2 --target runninghub >/dev/null
 cmake --install "$shared" --prefix "$prefix" >/dev/null
