@@ -97,7 +97,7 @@ struct batch_job {
 /// The jobs of a batch, asked for lazily by index (0 … count-1) when a worker
 /// takes one, so that a large batch is never held in memory. Job i must be the
 /// same job on every run: a journal knows jobs by their index.
-struct batch_jobs {
+struct RUNNINGHUB_EXPORT batch_jobs {
     std::size_t count = 0;
     std::function<batch_job(std::size_t index)> job;
 
@@ -125,7 +125,7 @@ enum class batch_step {
     download,
     done,         // succeeded
 };
-std::string_view to_string(batch_step s) noexcept;
+RUNNINGHUB_EXPORT std::string_view to_string(batch_step s) noexcept;
 
 /// One job's end, handed to batch_options::on_result as it happens.
 struct batch_result {
@@ -217,10 +217,10 @@ struct batch_options {
 /// "<task id>-<node id>-<index>.<ext>": where result `index` of a task goes.
 /// Characters other than [A-Za-z0-9_-] in those parts become '_', so the
 /// service's strings never name another directory; no output type: "bin".
-std::string result_file_name(std::string_view task_id, std::string_view node_id, std::size_t index,
+RUNNINGHUB_EXPORT std::string result_file_name(std::string_view task_id, std::string_view node_id, std::size_t index,
                              std::string_view output_type);
 
-class batch_runner {
+class RUNNINGHUB_EXPORT batch_runner {
 public:
     using summary_handler = boost::asio::any_completion_handler<void(error_code, batch_summary)>;
 

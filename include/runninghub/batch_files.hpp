@@ -43,7 +43,7 @@ struct job_defaults {
 /// (errc::invalid_options) saying "line N: <problem>": not a JSON object, an
 /// unknown key, a missing or wrongly typed field, no target or two. Does not
 /// look at the files (read_jobs_file does).
-batch_job parse_job_line(std::string_view line, std::size_t line_number, const job_defaults& defaults = {});
+RUNNINGHUB_EXPORT batch_job parse_job_line(std::string_view line, std::size_t line_number, const job_defaults& defaults = {});
 
 /// A whole jobs file: every line checked before anything is used (blank lines
 /// skipped), ids unique, every named file readable.
@@ -53,13 +53,13 @@ struct jobs_file {
 };
 /// Throws runninghub::error: file_error (the jobs file cannot be read),
 /// invalid_options ("FILE line N: <problem>", the first bad line).
-jobs_file read_jobs_file(const std::filesystem::path& file, const job_defaults& defaults = {});
+RUNNINGHUB_EXPORT jobs_file read_jobs_file(const std::filesystem::path& file, const job_defaults& defaults = {});
 
 /// The results line of a job (JSON, without the line break).
-std::string result_line(const batch_result& r);
+RUNNINGHUB_EXPORT std::string result_line(const batch_result& r);
 
 /// A results file opened for appending; what it already holds is read first.
-class results_file {
+class RUNNINGHUB_EXPORT results_file {
 public:
     /// Creates the file or reads it (a torn last line is ignored and closed).
     /// Throws runninghub::error (errc::file_error).
@@ -84,6 +84,6 @@ private:
 };
 
 /// The status a results line gives a job ("SUCCESS", "UNKNOWN", "NOT_CREATED" …).
-std::string result_status(const batch_result& r);
+RUNNINGHUB_EXPORT std::string result_status(const batch_result& r);
 
 } // namespace runninghub

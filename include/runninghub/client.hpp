@@ -85,7 +85,7 @@ struct run_result {
     bool cancel_confirmed = false;  // and answered that it did
 };
 
-class client {
+class RUNNINGHUB_EXPORT client {
 public:
     using executor_type = boost::asio::any_io_executor;
 

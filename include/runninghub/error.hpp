@@ -1,6 +1,8 @@
 #pragma once
 // Error codes of the RunningHub service and of this client, one category.
 
+#include <runninghub/export.hpp>
+
 #include <boost/system/error_code.hpp>
 #include <boost/system/system_error.hpp>
 
@@ -93,7 +95,7 @@ enum class errc : int {
     answer_mismatch,                // the answer is about another task than the one asked (never accepted)
 };
 
-const boost::system::error_category& category() noexcept;
+RUNNINGHUB_EXPORT const boost::system::error_category& category() noexcept;
 
 inline error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), category()};
@@ -102,17 +104,17 @@ inline error_code make_error_code(errc e) noexcept {
 /// True when repeating the same request later may succeed (transport faults,
 /// timeouts, 429, 5xx, back-pressure codes). Says nothing about whether a
 /// submit is safe to repeat: that is decided by where it failed.
-bool is_retryable(const error_code& ec) noexcept;
+RUNNINGHUB_EXPORT bool is_retryable(const error_code& ec) noexcept;
 
 /// True when the service answered that it did not create the task because of
 /// load (421, 415, 1003, 1010, 1011, 1520, HTTP 429): a submit may be repeated.
 /// A submit answered that the account is full (421, 415, 1520, and 804 or 814
 /// on a create) is not failed at all: the submit gate waits and sends it again
 /// (throttle_options).
-bool is_backpressure(const error_code& ec) noexcept;
+RUNNINGHUB_EXPORT bool is_backpressure(const error_code& ec) noexcept;
 
 /// What travels beside an error_code: never contains the API key.
-struct diagnostics {
+struct RUNNINGHUB_EXPORT diagnostics {
     std::string endpoint;        // e.g. "POST /openapi/v2/query"
     unsigned http_status = 0;    // 0 when no response arrived
     std::string server_code;     // the service's code as sent ("421", "1002")
@@ -125,7 +127,7 @@ struct diagnostics {
 };
 
 /// Exception for the edges (constructors, from_env): the code plus diagnostics.
-class error : public boost::system::system_error {
+class RUNNINGHUB_EXPORT error : public boost::system::system_error {
 public:
     error(error_code ec, diagnostics diag);
     error(error_code ec, const std::string& what_arg);
@@ -137,5 +139,7 @@ private:
 
 } // namespace runninghub
 
+/// @cond
 template <>
 struct boost::system::is_error_code_enum<runninghub::errc> : std::true_type {};
+/// @endcond

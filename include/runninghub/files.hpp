@@ -27,7 +27,7 @@ struct upload_file {
 
 /// The MIME type for a file name's extension (png, mp4, safetensors …);
 /// application/octet-stream when unknown.
-std::string_view content_type_for(std::string_view file_name) noexcept;
+RUNNINGHUB_EXPORT std::string_view content_type_for(std::string_view file_name) noexcept;
 
 /// What an upload returns.
 struct uploaded_file {

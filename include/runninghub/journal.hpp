@@ -23,7 +23,7 @@
 
 namespace runninghub {
 
-class batch_journal {
+class RUNNINGHUB_EXPORT batch_journal {
 public:
     enum class state {
         pending,   // never submitted, or certainly not created (a rejected submit may go again)
@@ -78,6 +78,6 @@ private:
     std::size_t ignored_ = 0;
 };
 
-std::string_view to_string(batch_journal::state s) noexcept;
+RUNNINGHUB_EXPORT std::string_view to_string(batch_journal::state s) noexcept;
 
 } // namespace runninghub

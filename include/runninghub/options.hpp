@@ -19,7 +19,7 @@ enum class log_level { debug, info, warning, error };
 /// Receives log lines; the API key never appears in them.
 using log_function = std::function<void(log_level, std::string_view)>;
 
-struct client_options {
+struct RUNNINGHUB_EXPORT client_options {
     std::string api_key;
     std::string base_url = "https://www.runninghub.cn";
     std::string ca_file;  // extra trusted CA (PEM file), beside the system store

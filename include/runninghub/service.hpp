@@ -61,7 +61,7 @@ struct app_node {
 };
 
 /// GET /api/webapp/apiCallDemo: an AI app's name and inputs.
-struct app_info {
+struct RUNNINGHUB_EXPORT app_info {
     std::string name;
     std::string curl;                // the example request
     std::vector<app_node> nodes;

@@ -17,8 +17,8 @@ namespace runninghub {
 
 enum class task_status { unknown, create, queued, running, success, failed, cancel };
 
-std::string_view to_string(task_status s) noexcept;
-task_status parse_task_status(std::string_view s) noexcept;
+RUNNINGHUB_EXPORT std::string_view to_string(task_status s) noexcept;
+RUNNINGHUB_EXPORT task_status parse_task_status(std::string_view s) noexcept;
 constexpr bool is_terminal(task_status s) noexcept {
     return s == task_status::success || s == task_status::failed || s == task_status::cancel;
 }
@@ -110,7 +110,7 @@ struct task {
 };
 
 /// A submit's `promptTips`, parsed (the service sends it as a JSON string).
-struct prompt_tips {
+struct RUNNINGHUB_EXPORT prompt_tips {
     bool result = true;
     boost::json::value error;                   // null when none
     std::vector<std::string> outputs_to_execute;
@@ -118,6 +118,6 @@ struct prompt_tips {
     bool has_node_errors() const noexcept;
 };
 /// nullopt when `text` is empty or not a JSON object.
-std::optional<prompt_tips> parse_prompt_tips(std::string_view text);
+RUNNINGHUB_EXPORT std::optional<prompt_tips> parse_prompt_tips(std::string_view text);
 
 } // namespace runninghub

@@ -64,7 +64,7 @@ struct webhook_event {
 /// outputs envelope, a wrapped {code,msg,data} or a flat {taskId,status,results}.
 /// nullopt (and a reason) when no well-formed taskId can be found: 1 to
 /// max_webhook_task_id characters of [0-9A-Za-z_-].
-std::optional<webhook_event> parse_webhook_event(std::string_view body, std::string* why = nullptr);
+RUNNINGHUB_EXPORT std::optional<webhook_event> parse_webhook_event(std::string_view body, std::string* why = nullptr);
 
 struct webhook_stats {
     std::uint64_t connections = 0;
@@ -81,7 +81,7 @@ struct webhook_stats {
     std::uint64_t remembered_bytes = 0;    // what they take, as bounded by remembered_bytes
 };
 
-class webhook_listener {
+class RUNNINGHUB_EXPORT webhook_listener {
 public:
     /// Binds and starts accepting on `ex` before returning; throws
     /// runninghub::error (invalid_options) for bad options or a failed bind.
