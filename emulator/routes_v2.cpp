@@ -34,6 +34,8 @@ bool api_key_list(call& c) {
 // POST /openapi/v2/run/ai-app/<id> and /run/workflow/<id>: checks as the service does, then a task.
 bool run(call& c, bool app) {
     std::string id(c.rest.substr(c.rest.rfind('/') + 1));
+    if (!listed(app ? c.st.opts.ai_apps : c.st.opts.workflows, id) && app && c.st.opts.v2_unknown_app_as_code_1)
+        return legacy_error(c.res, 1, "webapp not exists");
     if (!listed(app ? c.st.opts.ai_apps : c.st.opts.workflows, id))
         return app ? legacy_error(c.res, 901, "WEBAPP_NOT_EXISTS") : legacy_error(c.res, 380, "WORKFLOW_NOT_EXISTS");
     auto* list = c.body->if_contains("nodeInfoList");

@@ -154,6 +154,66 @@ bool is_retryable(const error_code& ec) noexcept {
            ec == ae::host_unreachable || ec == ae::try_again || ec == ae::host_not_found_try_again;
 }
 
+namespace {
+
+/// The family of one of our codes, or none (0).
+condition family_of(errc e) noexcept {
+    switch (e) {
+    case errc::upload_key_rejected: case errc::token_invalid: case errc::exclusive_membership_required:
+    case errc::apikey_unsupported_free_user: case errc::apikey_unauthorized: case errc::apikey_user_not_found:
+    case errc::corp_apikey_invalid: case errc::invalid_api_key: case errc::model_api_restricted:
+    case errc::missing_api_key:
+        return condition::authentication;
+    case errc::wallet_insufficient: case errc::corp_apikey_insufficient_funds:
+        return condition::balance;
+    case errc::workflow_not_exists: case errc::task_not_found_423: case errc::exclusive_instance_not_found:
+    case errc::apikey_task_not_found: case errc::webapp_not_exists: case errc::task_not_found_or_expired:
+        return condition::not_found;
+    case errc::params_invalid: case errc::validate_prompt_failed: case errc::apikey_invalid_node_info:
+    case errc::apikey_file_size_exceeded: case errc::workflow_not_saved_or_not_running: case errc::invalid_url:
+    case errc::invalid_parameters: case errc::file_size_limit_exceeded: case errc::method_not_supported:
+    case errc::node_info_error: case errc::content_verification_failed: case errc::real_people_prohibited:
+    case errc::invalid_options: case errc::invalid_base_url: case errc::file_too_large:
+        return condition::invalid_input;
+    case errc::apikey_task_is_running: case errc::apikey_task_is_queued: case errc::personal_queue_count_limit:
+        return condition::backpressure;
+    default:
+        return condition{};
+    }
+}
+
+class condition_category_impl final : public boost::system::error_category {
+public:
+    const char* name() const noexcept override { return "runninghub.condition"; }
+    std::string message(int v) const override {
+        switch (static_cast<condition>(v)) {
+        case condition::authentication: return "authentication: the API key is missing, wrong or not allowed";
+        case condition::balance: return "balance: the account cannot pay";
+        case condition::not_found: return "not found";
+        case condition::invalid_input: return "invalid input: the request is refused as sent";
+        case condition::backpressure: return "back-pressure: full or busy, later may pass";
+        case condition::transient: return "transient: a transport fault, timeout or server error";
+        }
+        return "runninghub condition " + std::to_string(v);
+    }
+    bool equivalent(const error_code& ec, int v) const noexcept override {
+        auto want = static_cast<condition>(v);
+        bool ours = ec.category() == category();
+        if (auto f = ours ? family_of(static_cast<errc>(ec.value())) : condition{}; f != condition{})
+            return f == want;
+        if (want == condition::backpressure)
+            return is_backpressure(ec);
+        return want == condition::transient && is_retryable(ec) && !is_backpressure(ec);
+    }
+};
+
+} // namespace
+
+const boost::system::error_category& condition_category() noexcept {
+    static const condition_category_impl instance;
+    return instance;
+}
+
 std::string diagnostics::to_string() const {
     std::string s;
     auto add = [&](std::string_view k, std::string_view v) {

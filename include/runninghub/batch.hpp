@@ -199,8 +199,11 @@ struct batch_options {
     /// waited for as the job's ("adopted") instead of leaving the job in doubt.
     /// A job's own run_options::webhook_url is left as it is.
     webhook_listener* webhook = nullptr;
-    /// How long, from its submit, a job whose submit outcome is unknown waits
-    /// for its event (with `webhook`); then it is in doubt. Zero: not at all.
+    /// How long a job whose submit answer was lost (outcome unknown, no task id)
+    /// waits for its event (with `webhook`), from the moment the answer is
+    /// known lost; then it is in doubt. The task the event names is adopted
+    /// once a query shows it exists and the journal knows it as no other
+    /// job's. Zero: no waiting.
     duration adopt_timeout = std::chrono::minutes(10);
     /// Non-empty: each result file goes to result_file_name(...) here (created
     /// by the runner's constructor).

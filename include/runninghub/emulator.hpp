@@ -75,6 +75,9 @@ struct emulator_options {
     duration queue_time = std::chrono::milliseconds(0);
     duration run_time = std::chrono::milliseconds(200);
     double failure_rate = 0.0;                  // share of tasks that end FAILED
+    /// The v2 run answers an unknown app {"code":1,"msg":"webapp not exists"}
+    /// (as reported of the service) instead of 901 WEBAPP_NOT_EXISTS.
+    bool v2_unknown_app_as_code_1 = false;
     std::size_t concurrency_limit = 0;          // active tasks per key; beyond: over_limit_code; 0: unlimited
     /// The answer to a submit beyond concurrency_limit: 421 TASK_QUEUE_MAXED
     /// (shared keys), 804 APIKEY_TASK_IS_RUNNING (consumer keys, on create),

@@ -101,6 +101,24 @@ inline error_code make_error_code(errc e) noexcept {
     return {static_cast<int>(e), category()};
 }
 
+/// Families of errors, to test by kind whatever the code or its origin:
+/// `if (ec == runninghub::condition::backpressure)`. A code is in at most one.
+enum class condition : int {
+    authentication = 1,  ///< the key is missing, wrong or not allowed here (401, 412, 436, 801, 802, 806, 811, 1002, 1014)
+    balance,             ///< the account cannot pay (416, 812)
+    not_found,           ///< the app, workflow or task does not exist, or no longer (380, 423, 435, 807, 901, 1004)
+    invalid_input,       ///< refused as sent: the same request fails again (301, 433, 803, 809, 810, 1001, 1007-1009, 1101, 1501, 1505, invalid_options, file_too_large …)
+    backpressure,        ///< the account or service is full or busy: the same request may pass later (is_backpressure, 804, 813, 814)
+    transient,           ///< a transport fault, timeout or server error: it may pass later (is_retryable, not backpressure)
+};
+
+/// The category of runninghub::condition.
+RUNNINGHUB_EXPORT const boost::system::error_category& condition_category() noexcept;
+
+inline boost::system::error_condition make_error_condition(condition c) noexcept {
+    return {static_cast<int>(c), condition_category()};
+}
+
 /// True when repeating the same request later may succeed (transport faults,
 /// timeouts, 429, 5xx, back-pressure codes). Says nothing about whether a
 /// submit is safe to repeat: that is decided by where it failed.
@@ -142,4 +160,6 @@ private:
 /// @cond
 template <>
 struct boost::system::is_error_code_enum<runninghub::errc> : std::true_type {};
+template <>
+struct boost::system::is_error_condition_enum<runninghub::condition> : std::true_type {};
 /// @endcond

@@ -157,26 +157,39 @@ asio::awaitable<submitted> submit(state_ptr s, worker& w, std::size_t i, batch_j
 
 /// The submit's answer was lost: the job's own callback URL may still bring
 /// its task's id (a TASK_END event). True when it did within adopt_timeout:
-/// the job then waits for that task (the query confirms it), as if accepted.
+/// the job then waits for that task, as if accepted. An event is a hint (anyone
+/// with the callback URL can send one): the task must exist (a query) and be no
+/// other job's in the journal before it is journalled as this job's.
 asio::awaitable<bool> adopt(state_ptr s, worker& w, std::size_t i, batch_result& r, time_point deadline) {
     w.now = phase::adopt;
-    asio::steady_timer t(s->c.get_executor(), std::min(deadline, clock::now() + s->opts.adopt_timeout));
+    auto now = clock::now();
+    auto until = deadline - now <= s->opts.adopt_timeout ? deadline : now + s->opts.adopt_timeout;  // no overflow
+    asio::steady_timer t(s->c.get_executor(), until);
     s->adopting[i] = &t;
     if (!s->event_ids.count(i))
         co_await t.async_wait(tuple);  // ends on the event, at the time, or on a stop
     s->adopting.erase(i);
     auto it = s->event_ids.find(i);
-    if (it == s->event_ids.end()) {
-        stop_listening(*s, i);
-        co_return false;  // still in doubt, as journalled
-    }
-    r.t = task{};
-    r.t.id = std::move(it->second);
+    std::string id = it == s->event_ids.end() ? std::string() : std::move(it->second);
     stop_listening(*s, i);
+    if (id.empty())
+        co_return false;  // still in doubt, as journalled
+    if (auto* journal = s->opts.journal)
+        for (std::size_t k = 0; k < journal->size(); ++k)
+            if (k != i && (*journal)[k].task_id == id)
+                co_return false;  // another job's task: never two jobs for one task
+    w.now = phase::query;
+    auto [qec, t_now] = co_await s->c.query(id, tuple);
+    if (qec)
+        co_return false;  // not (yet) a task we can see: in doubt
+    r.t = std::move(t_now);
     r.adopted = true;
     r.ec = {};
-    if (s->opts.journal)
+    if (s->opts.journal) {
         note(r, s->opts.journal->accepted(i, r.t.id));
+        if (is_terminal(r.t.status))  // its event came after its end: no wait follows
+            note(r, s->opts.journal->ended(i, to_string(r.t.status)));
+    }
     co_return true;
 }
 

@@ -38,6 +38,9 @@ error_code service_error(std::string_view code_text, diagnostics& diag) {
     diag.server_code = std::string(code_text);
     if (e != std::errc() || p != code_text.data() + code_text.size() || v <= 0 || v >= 20000)
         return make_error_code(errc::unknown_error);
+    // v2 says "webapp not exists" with code 1 (runninghub-api.md §4): the code it means is 901.
+    if (v == 1 && diag.server_message.find("webapp not exist") != std::string::npos)
+        return make_error_code(errc::webapp_not_exists);
     return {v, category()};
 }
 

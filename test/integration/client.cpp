@@ -214,6 +214,21 @@ BOOST_AUTO_TEST_CASE(stats_by_endpoint_and_latency) {
     BOOST_TEST(s.query_latency.quantile(0.99) <= s.query_latency.max);
 }
 
+BOOST_AUTO_TEST_CASE(a_v2_webapp_not_exists_with_code_1_is_901) {
+    // Issue 10: v2 answers an unknown app {"code":1,"msg":"webapp not exists"}; it was
+    // errc::general_failure (code 1), which no one catches as "not found".
+    auto eo = fast_emulator();
+    eo.v2_unknown_app_as_code_1 = true;
+    harness h(eo);
+    run_test(h.io, [&]() -> asio::awaitable<void> {
+        auto [ec, t] = co_await h.c.run(rh::ai_app("1"), some_inputs(), rh::run_options{}, tuple_token);
+        BOOST_TEST(ec == rh::errc::webapp_not_exists, ec.message());
+        BOOST_TEST((ec == rh::condition::not_found));
+        BOOST_TEST(t.diag.server_code == "1");
+        BOOST_TEST(t.diag.server_message == "webapp not exists");
+    });
+}
+
 BOOST_AUTO_TEST_CASE(aggregate_like_temporaries_in_co_await_are_safe) {
     // g++ 12 miscompiles aggregate temporaries with short strings in co_await
     // expressions; our argument types are not aggregates. ASan watches this.

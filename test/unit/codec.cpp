@@ -136,7 +136,10 @@ BOOST_AUTO_TEST_CASE(legacy_envelope_errors_on_v2) {
     BOOST_TEST(decode(200, R"({"code":421,"msg":"TASK_QUEUE_MAXED","data":null})", t) == errc::task_queue_maxed);
     BOOST_TEST(t.diag.server_message == "TASK_QUEUE_MAXED");
     task t2;
-    BOOST_TEST(decode(200, R"({"code":1,"msg":"webapp not exists"})", t2) == errc::general_failure);
+    BOOST_TEST(decode(200, R"({"code":1,"msg":"webapp not exists"})", t2) == errc::webapp_not_exists);
+    BOOST_TEST(t2.diag.server_code == "1");  // as sent
+    task t2b;
+    BOOST_TEST(decode(200, R"({"code":1,"msg":"something else"})", t2b) == errc::general_failure);
     task t3;
     BOOST_TEST(decode(200, R"({"code":301,"message":"user not exist","data":null})", t3) == errc::params_invalid);
     BOOST_TEST(t3.diag.server_message == "user not exist");

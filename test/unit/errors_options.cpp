@@ -57,6 +57,38 @@ BOOST_AUTO_TEST_CASE(diagnostics_text) {
     BOOST_TEST(e.code() == errc::http_server_error);
 }
 
+BOOST_AUTO_TEST_CASE(every_code_is_in_at_most_one_family_and_the_families_catch_by_kind) {
+    using C = condition;
+    auto in = [](error_code ec, C c) { return ec == c; };
+    BOOST_TEST(in(errc::invalid_api_key, C::authentication));
+    BOOST_TEST(in(errc::missing_api_key, C::authentication));
+    BOOST_TEST(in(errc::wallet_insufficient, C::balance));
+    BOOST_TEST(in(errc::webapp_not_exists, C::not_found));
+    BOOST_TEST(in(errc::apikey_task_not_found, C::not_found));
+    BOOST_TEST(in(errc::node_info_error, C::invalid_input));
+    BOOST_TEST(in(errc::invalid_options, C::invalid_input));
+    BOOST_TEST(in(errc::task_queue_maxed, C::backpressure));
+    BOOST_TEST(in(errc::apikey_task_is_running, C::backpressure));
+    BOOST_TEST(in(errc::http_too_many_requests, C::backpressure));
+    BOOST_TEST(in(errc::read_timeout, C::transient));
+    BOOST_TEST(in(errc::internal_server_error, C::transient));
+    BOOST_TEST(in(boost::asio::error::connection_reset, C::transient));
+    // Outside every family: a submit whose outcome is unknown is not "try again".
+    for (auto ec : {make_error_code(errc::submit_outcome_unknown), make_error_code(errc::task_failed),
+                    error_code(boost::asio::error::operation_aborted), error_code()})
+        for (int c = 1; c <= 6; ++c)
+            BOOST_TEST(!in(ec, static_cast<C>(c)), ec.message() << " in family " << c);
+    // Each code of ours in at most one family; backpressure and transient never both.
+    for (int v = 1; v < 20100; ++v) {
+        error_code ec(v, category());
+        int n = 0;
+        for (int c = 1; c <= 6; ++c)
+            n += in(ec, static_cast<C>(c));
+        BOOST_TEST(n <= 1, "code " << v << " in " << n << " families");
+    }
+    BOOST_TEST(make_error_condition(C::balance).message().find("balance") == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(options)

@@ -69,7 +69,7 @@ void batch_flags(CLI::App& cmd, args& a) {
     cmd.add_option("--adopt-timeout", a.adopt_timeout_s, "with --webhook-listen: how long a job whose submit answer "
                                                          "was lost waits for its task's callback")
         ->type_name("SECONDS")
-        ->check(CLI::NonNegativeNumber)
+        ->check(CLI::Range(0.0, 1e7))
         ->capture_default_str();
     timeout_flag(cmd, a, "give up waiting for a task after this many seconds");
 }
