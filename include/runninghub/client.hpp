@@ -64,6 +64,10 @@ struct attach_options {
 struct wait_options {
     duration timeout = std::chrono::minutes(30);  // then errc::wait_timeout with the last task seen
     std::optional<poll_policy> poll;              // default: client_options::poll
+    /// Called on the client's executor each time a query sees the task in a
+    /// new status before its end (QUEUED, RUNNING …); the end goes to the
+    /// handler. It must not throw.
+    std::function<void(const task&)> on_status;
 };
 
 /// One deadline over the throttle queue, the submit and the wait.
@@ -76,6 +80,8 @@ struct run_and_wait_options {
     /// before the wait: the place to persist its id (a crash later loses nothing).
     /// It must not throw.
     std::function<void(const task&)> on_accepted;
+    /// As wait_options::on_status, while the task is waited for.
+    std::function<void(const task&)> on_status;
 };
 
 /// What run_and_wait hands over, whatever the outcome.

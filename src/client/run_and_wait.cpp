@@ -59,6 +59,7 @@ struct run_and_wait_op : std::enable_shared_from_this<run_and_wait_op> {
         wait_options wo;
         wo.timeout = opts.timeout + std::chrono::minutes(1);  // the deadline timer decides
         wo.poll = opts.poll;
+        wo.on_status = opts.on_status;
         client::start_wait(self, result.t.id, std::move(wo),
                            handler<task>(asio::bind_cancellation_slot(
                                inner.slot(), [keep = shared_from_this()](error_code ec, task t) {

@@ -63,6 +63,8 @@ void wait_service::add(std::string id, wait_options opts, detail::handler<task> 
     auto* r = new record(std::move(id), std::move(h));
     auto now = clock::now();
     queue_.add(*r, std::move(opts.poll), opts.timeout, tasks_.accepted_at(r->id).value_or(now), now, uniform());
+    if (opts.on_status)
+        watchers_.emplace(r, std::move(opts.on_status));
     auto slot = asio::get_associated_cancellation_slot(r->handler);
     if (slot.is_connected())
         slot.template emplace<cancel_fn>(cancel_fn{this, r});
@@ -138,7 +140,11 @@ void wait_service::on_query(record* r, std::exception_ptr ep, outcome o) {
     }
     if (ep)
         o.ec = asio::error::operation_aborted;
+    auto before = r->last();
     auto v = queue_.on_result(*r, o.ec, o.t.status, o.retry_after, clock::now(), uniform());
+    if (!o.ec && !v.finish && o.t.status != before)
+        if (auto w = watchers_.find(r); w != watchers_.end())
+            w->second(o.t);  // QUEUED -> RUNNING …; the end goes to the handler
     if (v.contradicted) {
         if (forget_)
             forget_(r->id);
@@ -181,6 +187,7 @@ void wait_service::finish(record* r, error_code ec, task t) {
     if (r->done)
         return;
     queue_.remove(*r);
+    watchers_.erase(r);
     if (r->inflight)
         r->query_cancel.emit(asio::cancellation_type::terminal);
     asio::get_associated_cancellation_slot(r->handler).clear();

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <functional>
+#include <unordered_map>
 #include <memory>
 #include <random>
 
@@ -65,6 +66,8 @@ private:
     task_registry& tasks_;
     query_function query_;
     std::function<void(std::string)> forget_;
+    // wait_options::on_status of the waits that set one (most do not: not in the record).
+    std::unordered_map<const record*, std::function<void(const task&)>> watchers_;
     const logger& log_;
     wait_queue queue_;
     boost::asio::steady_timer timer_;
