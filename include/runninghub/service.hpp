@@ -83,14 +83,20 @@ struct workflow_definition {
 /// undocumented or "in development" ones: /openapi/v2/queue/status,
 /// /openapi/v2/aiapp/list, /openapi/v2/api-key/list, /openapi/v2/price-preview/…,
 /// /openapi/v2/resource/list, /api/fast/creation/model/params).
+/// The method is always given: a POST to a path the service does not know
+/// may be routed to a model and create a paid task.
+enum class api_method { get, post };
+
 struct api_request {
-    explicit api_request(std::string endpoint_path, boost::json::object json_body = {})
-        : path(std::move(endpoint_path)), body(std::move(json_body)) {}
+    api_request(api_method m, std::string endpoint_path, boost::json::object json_body = {})
+        : method(m), path(std::move(endpoint_path)), body(std::move(json_body)), idempotent(m == api_method::get) {}
+    api_method method;
     std::string path;           // e.g. "/openapi/v2/queue/status" (may carry a query)
-    boost::json::object body;   // sent as JSON (POST)
-    bool get = false;           // GET without a body
+    boost::json::object body;   // sent as JSON (POST only)
     bool key_in_body = false;   // add "apiKey" to the body (legacy endpoints); Bearer is always sent
-    bool idempotent = true;     // may be repeated on transient faults
+    /// May be repeated on transient faults: by default a GET is, a POST is not
+    /// (it may have created something); set it for a POST known to be a read.
+    bool idempotent;
 };
 
 /// The `data` of either envelope ({code,msg,data}), or the whole flat object.

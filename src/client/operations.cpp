@@ -191,18 +191,20 @@ void client::start_call_api(std::shared_ptr<impl> self, api_request req, handler
         return detail::fail_as<api_result>(self, std::move(h), errc::invalid_options,
                                            "api_request::path \"" + detail::excerpt(p, 64) +
                                                "\" must be an absolute path of printable characters, without \"..\"");
-    if (req.get && (req.key_in_body || !req.body.empty()))
+    bool get = req.method == api_method::get;
+    if (get && (req.key_in_body || !req.body.empty()))
         return detail::fail_as<api_result>(self, std::move(h), errc::invalid_options, "a GET api_request has no body");
     auto op = [](std::shared_ptr<impl> self, api_request req) -> asio::awaitable<std::pair<error_code, api_result>> {
         if (req.key_in_body)
             req.body["apiKey"] = self->opts.api_key;
         detail::http_request r;
-        r.method = req.get ? detail::http_method::get : detail::http_method::post;
+        bool get = req.method == api_method::get;
+        r.method = get ? detail::http_method::get : detail::http_method::post;
         r.target = req.path;
-        if (!req.get)
+        if (!get)
             r.body = json::serialize(req.body);
         r.idempotent = req.idempotent;
-        std::string name = (req.get ? "GET " : "POST ") + req.path.substr(0, req.path.find('?'));
+        std::string name = (get ? "GET " : "POST ") + req.path.substr(0, req.path.find('?'));
         auto reply = co_await self->call(name, std::move(r));
         co_return std::pair{reply.ec, api_result{std::move(reply.data), std::move(reply.diag)}};
     };

@@ -394,39 +394,37 @@ BOOST_AUTO_TEST_CASE(untyped_endpoints_through_call_api) {
         auto [rec, t] = co_await h.c.run(app, some_inputs(), {}, tuple_token);
         BOOST_TEST_REQUIRE(!rec);
 
-        rh::api_request queue("/openapi/v2/queue/status");
-        queue.get = true;
+        rh::api_request queue(rh::api_method::get, "/openapi/v2/queue/status");
         auto [qec, q] = co_await h.c.call_api(queue, tuple_token);
         BOOST_TEST_REQUIRE(!qec, q.diag.to_string());
         BOOST_TEST(q.data.at("concurrentLimit").to_number<int>() == 7);
         BOOST_TEST(q.data.at("runningCount").to_number<int>() == 1);
 
         json::object page{{"current", 1}, {"size", 10}, {"sort", "RECOMMEND"}, {"days", 7}};
-        rh::api_request apps("/openapi/v2/aiapp/list", page);
+        rh::api_request apps(rh::api_method::post, "/openapi/v2/aiapp/list", page);
         auto [aec, a] = co_await h.c.call_api(apps, tuple_token);
         BOOST_TEST_REQUIRE(!aec, a.diag.to_string());
         BOOST_TEST(a.data.at("records").as_array().size() == 1u);
         BOOST_TEST(a.data.at("hasNext").as_bool() == false);
 
-        rh::api_request keys("/openapi/v2/api-key/list");
-        keys.get = true;
+        rh::api_request keys(rh::api_method::get, "/openapi/v2/api-key/list");
         auto [kec, k] = co_await h.c.call_api(keys, tuple_token);
         BOOST_TEST(!kec);
         BOOST_TEST(k.data.as_array().size() == 1u);
 
         json::object fox{{"prompt", "a fox"}};
-        rh::api_request price("/openapi/v2/price-preview/rhart-image-v1/text-to-image", fox);
+        rh::api_request price(rh::api_method::post, "/openapi/v2/price-preview/rhart-image-v1/text-to-image", fox);
         auto [pec, p] = co_await h.c.call_api(price, tuple_token);
         BOOST_TEST(!pec);
         BOOST_TEST(p.data.at("price").as_string() == "0.10");
 
-        rh::api_request models("/openapi/v2/resource/list");
+        rh::api_request models(rh::api_method::post, "/openapi/v2/resource/list");
         auto [mec, m] = co_await h.c.call_api(models, tuple_token);
         BOOST_TEST(!mec);
         BOOST_TEST(m.data.at("records").as_array().size() == 3u);
 
         json::object preset_body{{"type", 2}, {"webappId", app_id}};
-        rh::api_request presets("/api/fast/creation/model/params", preset_body);
+        rh::api_request presets(rh::api_method::post, "/api/fast/creation/model/params", preset_body);
         presets.key_in_body = true;
         auto [fec, f] = co_await h.c.call_api(presets, tuple_token);
         BOOST_TEST(!fec, f.diag.to_string());
@@ -434,16 +432,28 @@ BOOST_AUTO_TEST_CASE(untyped_endpoints_through_call_api) {
 
         // Errors in both envelopes, and a path refused before sending.
         json::object big{{"size", 500}};
-        rh::api_request too_big("/openapi/v2/aiapp/list", big);
+        rh::api_request too_big(rh::api_method::post, "/openapi/v2/aiapp/list", big);
         auto [bec, b] = co_await h.c.call_api(too_big, tuple_token);
         BOOST_TEST(bec == rh::errc::invalid_parameters);
-        rh::api_request unknown_price("/openapi/v2/price-preview/no/such", fox);
+        rh::api_request unknown_price(rh::api_method::post, "/openapi/v2/price-preview/no/such", fox);
         auto [uec, u] = co_await h.c.call_api(unknown_price, tuple_token);
         BOOST_TEST(uec == rh::errc::invalid_url);
         BOOST_TEST(u.diag.server_message == "Invalid URL");
-        rh::api_request bad("/openapi/../x");
+        rh::api_request bad(rh::api_method::post, "/openapi/../x");
         auto [xec, x] = co_await h.c.call_api(bad, tuple_token);
         BOOST_TEST(xec == rh::errc::invalid_options);
+        // A POST is not repeated on a transient fault unless it says it may be (issue 10: it was, by default).
+        h.emu.set_faults({{rh::fault_kind::drop_after_processing, 1.0, "/resource/list", 0ms, 1, 2}});
+        auto before = h.emu.counters().total_requests();
+        rh::api_request once(rh::api_method::post, "/openapi/v2/resource/list");
+        auto [oec, o] = co_await h.c.call_api(once, tuple_token);
+        BOOST_TEST(rh::is_retryable(oec), oec.message());
+        BOOST_TEST(h.emu.counters().total_requests() - before == 1u);
+        rh::api_request read(rh::api_method::post, "/openapi/v2/resource/list");
+        read.idempotent = true;  // a read: the second drop is repeated, the third try answers
+        auto [rec2, r2] = co_await h.c.call_api(read, tuple_token);
+        BOOST_TEST(!rec2, rec2.message());
+        BOOST_TEST(h.emu.counters().total_requests() - before == 3u);
     });
     BOOST_TEST(h.c.stats().endpoints["GET /openapi/v2/queue/status"].ok == 1u);
 }
