@@ -343,8 +343,11 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
     auto which = workflow ? endpoint_id::run_workflow : endpoint_id::run_ai_app;
     if (opts.webhook_url.empty())
         opts.webhook_url = self->webhook_url;  // an attached listener's callback URL
-    auto op = self->submit(which, std::string(detail::row(which).path) + id,
-                           detail::encode_run_body(inputs, opts, workflow), std::move(opts.on_submit));
+    std::string target;  // one allocation: path + id built by operator+ grew it a second time
+    target.reserve(detail::row(which).path.size() + id.size());
+    target.append(detail::row(which).path).append(id);
+    auto op = self->submit(which, std::move(target), detail::encode_run_body(inputs, opts, workflow),
+                           std::move(opts.on_submit));
     detail::launch(self, std::move(op), std::move(h));
 }
 

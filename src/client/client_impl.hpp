@@ -53,11 +53,13 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     /// Seeds the gate's window with queue/status's concurrentLimit (once, at
     /// the first submit), then cancels `done`.
     boost::asio::awaitable<void> fetch_seed(std::shared_ptr<boost::asio::steady_timer> done);
-    boost::asio::awaitable<detail::outcome> submit_once(const detail::http_request& req, detail::endpoint_id which,
-                                                        const std::function<error_code(submit_event)>& on_submit);
-    /// One submit exchange and what its answer means; `r` carries the endpoint.
-    boost::asio::awaitable<detail::outcome> exchange_submit(const detail::http_request& req, detail::endpoint_id which,
-                                                            detail::outcome r);
+    boost::asio::awaitable<bool> await_seed();
+    /// submit()'s steps around its exchange: on_submit(sending) (an error: not sent)
+    /// and what the answer means.
+    error_code submit_sending(const std::function<error_code(submit_event)>& on_submit, bool cancelled,
+                              detail::outcome& r);
+    void submit_answered(const detail::http_request& req, detail::endpoint_id which, time_point started,
+                         detail::http_response& res, detail::outcome& r);
     boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
     /// query_once's halves around its exchange (do_query inlines them).
     detail::http_request query_request(std::string_view id);

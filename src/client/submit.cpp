@@ -3,11 +3,11 @@
 #include "client/client_impl.hpp"
 #include "core/salvage.hpp"
 
-#include <boost/asio/as_tuple.hpp>
+#include "net/use_tuple.hpp"
+
 #include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/json/serialize.hpp>
 
 namespace asio = boost::asio;
@@ -25,39 +25,22 @@ bool may_exist(const detail::outcome& r) {
 }
 } // namespace
 
-asio::awaitable<detail::outcome> detail::client_impl::submit_once(const detail::http_request& req, endpoint_id which,
-                                                                  const std::function<error_code(submit_event)>& on_submit) {
-    detail::outcome r;
-    r.t.diag.endpoint = detail::endpoint_text(detail::row(which), req.target);
-    if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
+// The caller's on_submit(sending), asked on the executor so that a cancellation
+// that came first wins and no `sending` is told for a request that will not go out.
+error_code detail::client_impl::submit_sending(const std::function<error_code(submit_event)>& on_submit,
+                                               bool cancelled, detail::outcome& r) {
+    if (cancelled)
+        return r.ec = asio::error::operation_aborted;
+    if (auto ec = on_submit(submit_event::sending)) {
         r.ec = ec;
-        co_return r;
+        r.t.diag.server_message = "run_options::on_submit refused the submit: " + ec.message();
     }
-    if (on_submit) {
-        // On the executor, so a cancellation that came first wins and no
-        // `sending` is told for a request that will not go out.
-        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
-            r.ec = asio::error::operation_aborted;
-            co_return r;
-        }
-        if (auto ec = on_submit(submit_event::sending)) {
-            r.ec = ec;
-            r.t.diag.server_message = "run_options::on_submit refused the submit: " + ec.message();
-            co_return r;
-        }
-        auto r2 = co_await exchange_submit(req, which, std::move(r));
-        if (!may_exist(r2))
-            if (auto ec = on_submit(submit_event::not_created); ec && log.enabled(log_level::warning))
-                log(log_level::warning, "run_options::on_submit(not_created) failed: " + ec.message());
-        co_return r2;
-    }
-    co_return co_await exchange_submit(req, which, std::move(r));
+    return r.ec;
 }
 
-asio::awaitable<detail::outcome> detail::client_impl::exchange_submit(const detail::http_request& req, endpoint_id which,
-                                                                      detail::outcome r) {
-    auto started = clock::now();
-    auto res = co_await http.request(base, req, started + opts.timeout.request);
+// What one submit exchange's answer means (a plain call: submit() awaits the exchange itself).
+void detail::client_impl::submit_answered(const detail::http_request& req, endpoint_id which, time_point started,
+                                          detail::http_response& res, detail::outcome& r) {
     counters.submit_latency.record(clock::now() - started);
     r.sent = res.request_written;
     if (res.ec) {
@@ -70,7 +53,7 @@ asio::awaitable<detail::outcome> detail::client_impl::exchange_submit(const deta
             r.t.diag.server_message = res.detail;
         }
         count_call(which, r.ec);
-        co_return r;
+        return;
     }
     r.ec = detail::decode_task({res.status, res.body, res.retry_after}, r.t, r.t.diag);
     if (r.ec && detail::may_have_created(r.ec, res.status)) {
@@ -93,16 +76,15 @@ asio::awaitable<detail::outcome> detail::client_impl::exchange_submit(const deta
             r.retry_after = *ra;
     }
     count_call(which, r.ec);
-    co_return r;
 }
 
 namespace {
 // A submit accepted at once as FAILED, or with node_errors in its promptTips: errc::task_failed, shown.
-void reject_failed_at_once(detail::outcome& r, std::string endpoint) {
+void reject_failed_at_once(detail::outcome& r, endpoint_id which, std::string_view target) {
     auto tips = parse_prompt_tips(r.t.prompt_tips);
     if (r.t.status != task_status::failed && !(tips && tips->has_node_errors()))
         return;
-    r.t.diag.endpoint = std::move(endpoint);
+    r.t.diag.endpoint = detail::endpoint_text(detail::row(which), target);
     r.t.diag.server_code = r.t.error_code;
     r.t.diag.server_message = r.t.error_message;
     if (tips && tips->has_node_errors())
@@ -114,33 +96,58 @@ void reject_failed_at_once(detail::outcome& r, std::string endpoint) {
 }
 } // namespace
 
+namespace {
+// A gate slot held by a submission; given back unless the task takes it.
+struct slot_guard {
+    detail::client_impl* owner;
+    std::optional<detail::window_ticket> held;
+    void release() {
+        if (held)
+            owner->gate.give_back(*std::exchange(held, std::nullopt));
+    }
+    ~slot_guard() { release(); }
+};
+
+// An accepted submit: the slot goes to the task until the client sees it end.
+void accepted(detail::client_impl& c, detail::outcome& r, const detail::window_ticket& t, endpoint_id which,
+              std::string_view target) {
+    ++c.counters.submits_accepted;
+    c.retry.on_success();
+    c.gate.on_accepted(t);
+    reject_failed_at_once(r, which, target);
+    if (!r.ec && !is_terminal(r.t.status))
+        c.tasks.accepted(r.t.id, clock::now());
+    else
+        c.gate.task_ended();
+}
+
+// A "full" answer: the slot goes back to the gate, which learns the account's limit from it.
+void account_full(detail::client_impl& c, detail::outcome& r, const detail::window_ticket& t, std::string_view target) {
+    c.gate.on_backpressure(t, r.retry_after, c.uniform(), r.t.diag.server_code + " " + r.ec.message());
+    if (c.log.enabled(log_level::debug))
+        c.log(log_level::debug, "submit " + std::string(target) + ": " + r.ec.message() + "; waiting for room");
+}
+} // namespace
+
+// The first submit waits a moment for the window's seed, never long; true when cancelled meanwhile.
+asio::awaitable<bool> detail::client_impl::await_seed() {
+    auto seeded = std::make_shared<asio::steady_timer>(ex, clock::now() + std::chrono::seconds(1));
+    asio::co_spawn(ex, fetch_seed(seeded), asio::detached);
+    co_await seeded->async_wait(detail::use_tuple);
+    co_return (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+}
+
 asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, std::string target, std::string body,
                                                              std::function<error_code(submit_event)> on_submit) {
     auto self = shared_from_this();
     auto req = request_for(which, target);
     req.body = std::move(body);
-    if (!std::exchange(seed_asked, true)) {
-        // The first submit waits a moment for the window's seed, never long.
-        auto seeded = std::make_shared<asio::steady_timer>(ex, clock::now() + std::chrono::seconds(1));
-        asio::co_spawn(ex, fetch_seed(seeded), asio::detached);
-        co_await seeded->async_wait(asio::as_tuple(asio::use_awaitable));
-        if ((co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none) {
-            detail::outcome r;  // cancelled while waiting for the seed: nothing was sent
-            r.ec = asio::error::operation_aborted;
-            co_return r;
-        }
+    if (!std::exchange(seed_asked, true) && co_await await_seed()) {
+        detail::outcome r;  // cancelled while waiting for the seed: nothing was sent
+        r.ec = asio::error::operation_aborted;
+        co_return r;
     }
-
-    // A gate slot held by this submission; given back unless the task takes it.
-    struct slot_guard {
-        detail::client_impl* owner;
-        std::optional<detail::window_ticket> held;
-        void release() {
-            if (held)
-                owner->gate.give_back(*std::exchange(held, std::nullopt));
-        }
-        ~slot_guard() { release(); }
-    } slot{this, {}};
+    slot_guard slot{this, {}};
 
     detail::outcome r;
     auto started = clock::now();
@@ -150,12 +157,14 @@ asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, 
             auto limit = opts.throttle.backpressure_timeout;
             auto deadline = full_since && limit > duration::zero() ? *full_since + limit : time_point::max();
             detail::window_ticket ticket;
-            if (auto ec = co_await gate.acquire(ticket, full_since.has_value(), deadline)) {
-                if (ec == asio::error::timed_out) {  // r holds the last "full" answer
-                    ++counters.submits_rejected;
-                    r.t.diag.server_message += "; the account stayed full for throttle.backpressure_timeout";
-                    co_return r;
-                }
+            error_code ec;  // a free slot is taken by a plain call; the gate's coroutine only to wait
+            if (!gate.try_acquire(ticket))
+                ec = co_await gate.acquire(ticket, full_since.has_value(), deadline);
+            if (ec == asio::error::timed_out) {  // r holds the last "full" answer, and its endpoint
+                ++counters.submits_rejected;
+                r.t.diag.server_message += "; the account stayed full for throttle.backpressure_timeout";
+                co_return r;
+            } else if (ec) {
                 r = {};
                 r.ec = ec;
                 r.t.diag.endpoint = detail::endpoint_text(detail::row(which), target);
@@ -163,27 +172,33 @@ asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, 
             }
             slot.held = ticket;
         }
-        r = co_await submit_once(req, which, on_submit);
+        // One attempt, inline (no coroutine frame of its own): pace, on_submit, the exchange.
+        r = {};
+        if (limiter.enabled())
+            r.ec = co_await pace();
+        if (!r.ec && on_submit) {
+            auto cs = co_await asio::this_coro::cancellation_state;
+            submit_sending(on_submit, cs.cancelled() != asio::cancellation_type::none, r);
+        }
         if (!r.ec) {
-            ++counters.submits_accepted;
-            retry.on_success();
-            gate.on_accepted(*std::exchange(slot.held, std::nullopt));
-            reject_failed_at_once(r, detail::endpoint_text(detail::row(which), target));
-            if (!r.ec && !is_terminal(r.t.status))
-                tasks.accepted(r.t.id, clock::now());  // the task holds the slot until the client sees it end
-            else
-                gate.task_ended();
+            auto sent_at = clock::now();
+            auto res = co_await http.request(base, req, sent_at + opts.timeout.request);
+            submit_answered(req, which, sent_at, res, r);
+            if (on_submit && !may_exist(r))
+                if (auto ec = on_submit(submit_event::not_created); ec && log.enabled(log_level::warning))
+                    log(log_level::warning, "run_options::on_submit(not_created) failed: " + ec.message());
+        }
+        if (!r.ec) {
+            accepted(*this, r, *std::exchange(slot.held, std::nullopt), which, target);
             co_return r;
         }
+        r.t.diag.endpoint = detail::endpoint_text(detail::row(which), target);  // for a failure only
         if (detail::is_account_full(r.ec)) {
             // Not a failure: no task was created. Wait for room, then go again.
-            gate.on_backpressure(*std::exchange(slot.held, std::nullopt), r.retry_after, uniform(),
-                                 r.t.diag.server_code + " " + r.ec.message());
+            account_full(*this, r, *std::exchange(slot.held, std::nullopt), target);
             if (!full_since)
                 full_since = clock::now();
             started = clock::now();  // retry.submit's overall time counts from the last wait
-            if (log.enabled(log_level::debug))
-                log(log_level::debug, "submit " + target + ": " + r.ec.message() + "; waiting for room");
             continue;
         }
         if (r.ec == asio::error::operation_aborted || r.ec == errc::client_shut_down)
@@ -201,11 +216,8 @@ asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, 
             log(log_level::info, "submit " + target + ": " + r.ec.message() + "; repeating (attempt " +
                                      std::to_string(attempt) + ")");
         slot.release();  // others may use the slot during the backoff
-        if (auto ec = co_await sleep(*delay)) {
-            r = {};
-            r.ec = ec;
-            co_return r;
-        }
+        if (auto ec = co_await sleep(*delay))
+            co_return detail::outcome{ec, {}};
     }
 }
 

@@ -1,7 +1,6 @@
 #include "client/submit_gate.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/use_awaitable.hpp>
+#include "net/use_tuple.hpp"
 
 #include <algorithm>
 
@@ -17,10 +16,8 @@ submit_gate::~submit_gate() { *alive_ = nullptr; }
 asio::awaitable<error_code> submit_gate::acquire(window_ticket& ticket, bool again, time_point deadline) {
     if (shut_)
         co_return make_error_code(errc::client_shut_down);
-    if (queue_.empty() && window_.may_send(clock::now())) {
-        ticket = window_.take(clock::now());
+    if (try_acquire(ticket))
         co_return error_code{};
-    }
     waiter w(ex_);
     w.again = again;
     w.timer.expires_at(deadline);
@@ -29,7 +26,7 @@ asio::awaitable<error_code> submit_gate::acquire(window_ticket& ticket, bool aga
     queued_peak_ = std::max(queued_peak_, queue_.size());
     grant_waiting();
     if (!w.granted) {
-        auto [ec] = co_await w.timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        auto [ec] = co_await w.timer.async_wait(use_tuple);
         if (!w.granted) {
             std::erase(queue_, &w);
             arm_probe();
@@ -40,6 +37,13 @@ asio::awaitable<error_code> submit_gate::acquire(window_ticket& ticket, bool aga
     }
     ticket = w.ticket;
     co_return error_code{};
+}
+
+bool submit_gate::try_acquire(window_ticket& ticket) {
+    if (shut_ || !queue_.empty() || !window_.may_send(clock::now()))
+        return false;
+    ticket = window_.take(clock::now());
+    return true;
 }
 
 void submit_gate::grant_waiting() {

@@ -28,6 +28,9 @@ public:
     /// when cancelled, asio::error::timed_out at `deadline`,
     /// errc::client_shut_down after shutdown().
     boost::asio::awaitable<error_code> acquire(window_ticket& ticket, bool again, time_point deadline);
+    /// acquire()'s path without waiting, as a plain call (no coroutine frame):
+    /// true with a slot in `ticket` when one is free and nobody waits.
+    bool try_acquire(window_ticket& ticket);
     void on_accepted(const window_ticket& t);
     void give_back(const window_ticket& t);
     void on_backpressure(const window_ticket& t, duration retry_after, double u, std::string reason);

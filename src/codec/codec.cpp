@@ -134,24 +134,6 @@ json::array encode_inputs(const std::vector<node_input>& inputs) {
 }
 } // namespace
 
-std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow) {
-    json::object body;
-    body["nodeInfoList"] = encode_inputs(inputs);
-    if (!opts.instance_type.empty())
-        body["instanceType"] = opts.instance_type;
-    if (opts.use_personal_queue)
-        body["usePersonalQueue"] = *opts.use_personal_queue;
-    if (!opts.webhook_url.empty())
-        body["webhookUrl"] = opts.webhook_url;
-    if (workflow) {
-        if (!opts.workflow_json.empty())
-            body["workflow"] = opts.workflow_json;
-        if (opts.add_metadata)
-            body["addMetadata"] = *opts.add_metadata;
-    }
-    return json::serialize(body);
-}
-
 std::string encode_query_body(std::string_view task_id) {
     std::string s;
     s.reserve(task_id.size() + 14);

@@ -1,0 +1,101 @@
+// The run body (issue 12): its JSON written directly, not built as a DOM and serialized.
+#include "codec/codec.hpp"
+
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace json = boost::json;
+
+namespace runninghub::detail {
+namespace {
+
+// A JSON string as Boost.JSON's serializer writes it: `"` and `\\` escaped, the control
+// characters as \b \t \n \f \r or \u00xx, every other byte (UTF-8 too) as it is.
+void append_json_string(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789abcdef";
+    out += '"';
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        if (c >= 0x20 && ch != '"' && ch != '\\') {
+            out += ch;
+            continue;
+        }
+        out += '\\';
+        switch (ch) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '\b': out += 'b'; break;
+        case '\t': out += 't'; break;
+        case '\n': out += 'n'; break;
+        case '\f': out += 'f'; break;
+        case '\r': out += 'r'; break;
+        default: out.append("u00").append(1, hex[c >> 4]).append(1, hex[c & 15]);
+        }
+    }
+    out += '"';
+}
+
+// `,"key":` (the comma unless first); the keys are constants that need no escaping.
+void append_key(std::string& out, std::string_view key, bool first = false) {
+    out.append(first ? "\"" : ",\"").append(key).append("\":");
+}
+
+void append_value(std::string& out, const json::value& v) {
+    if (auto* s = v.if_string())
+        append_json_string(out, *s);
+    else
+        out += json::serialize(v);
+}
+} // namespace
+
+// The same bytes json::serialize wrote for the object this built before, written
+// directly: the DOM cost ~0.75 us and a dozen allocations per submit (issue 12).
+std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow) {
+    std::size_t size = 64 + opts.instance_type.size() + opts.webhook_url.size() + opts.workflow_json.size();
+    for (auto& in : inputs)
+        size += 64 + in.node_id.size() + in.field_name.size() + in.description.size() +
+                (in.field_value.is_string() ? in.field_value.get_string().size() : 16);
+    std::string out;
+    out.reserve(size + size / 8);  // room for a few escapes
+    out += "{\"nodeInfoList\":[";
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        auto& in = inputs[i];
+        out += i ? ",{" : "{";
+        append_key(out, "nodeId", true);
+        append_json_string(out, in.node_id);
+        append_key(out, "fieldName");
+        append_json_string(out, in.field_name);
+        append_key(out, "fieldValue");
+        append_value(out, in.field_value);
+        if (!in.description.empty()) {
+            append_key(out, "description");
+            append_json_string(out, in.description);
+        }
+        out += '}';
+    }
+    out += ']';
+    if (!opts.instance_type.empty()) {
+        append_key(out, "instanceType");
+        append_json_string(out, opts.instance_type);
+    }
+    if (opts.use_personal_queue) {
+        append_key(out, "usePersonalQueue");
+        out += *opts.use_personal_queue ? "true" : "false";
+    }
+    if (!opts.webhook_url.empty()) {
+        append_key(out, "webhookUrl");
+        append_json_string(out, opts.webhook_url);
+    }
+    if (workflow && !opts.workflow_json.empty()) {
+        append_key(out, "workflow");
+        append_json_string(out, opts.workflow_json);
+    }
+    if (workflow && opts.add_metadata) {
+        append_key(out, "addMetadata");
+        out += *opts.add_metadata ? "true" : "false";
+    }
+    out += '}';
+    return out;
+}
+
+} // namespace runninghub::detail
