@@ -33,6 +33,7 @@ std::string_view to_string(fault_kind k) noexcept {
     case fault_kind::wrong_task_id: return "wrong_task_id";
     case fault_kind::unsolicited_answer: return "unsolicited_answer";
     case fault_kind::http_500_with_answer: return "http_500_with_answer";
+    case fault_kind::early_hints: return "early_hints";
     }
     return "unknown";
 }
@@ -200,6 +201,8 @@ asio::awaitable<after_fault> faults::apply(const request_t& req, response_t& res
         co_return after_fault::answer_then_close;
     if (f && f->kind == fault_kind::unsolicited_answer)
         co_return after_fault::answer_twice;
+    if (f && f->kind == fault_kind::early_hints)
+        co_return after_fault::interim_first;
     co_return f && f->kind == fault_kind::connection_close ? after_fault::close : after_fault::answer;
 }
 

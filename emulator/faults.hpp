@@ -23,6 +23,7 @@ enum class after_fault {
     drop,    // close without an answer
     answer_then_close,  // write the answer (keep-alive as asked), then close at once
     answer_twice,       // write the answer and, in the same segment, an unsolicited one
+    interim_first,      // an interim 103 response, then the answer
 };
 
 /// The answer of an unsolicited_answer fault: a task nobody submitted.

@@ -34,6 +34,7 @@ enum class fault_kind {
     wrong_task_id,           // processed, but the answer's taskId names another task (1234567890123456789)
     unsolicited_answer,      // processed and answered, then a second answer nobody asked for (a task 1111111111111111111)
     http_500_with_answer,    // processed (a task may be created), its usual JSON answer sent with HTTP 500
+    early_hints,             // processed, its answer preceded by an interim "103 Early Hints" (as a CDN may send)
 };
 
 std::string_view to_string(fault_kind k) noexcept;

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
 #include <memory>
 
 namespace asio = boost::asio;
@@ -203,20 +204,27 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
         co_await read_streamed(s, c, env, req, deadline, out, facts);
         co_return;
     }
-    answer_parser parser;
-    parser.body_limit(env.pool_opts.max_response_body);
-    c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
-    auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_tuple);
-    facts.got_response_bytes = parser.got_some();
-    if (rec) {
-        out.ec = read_error(rec);
-        co_return;
+    // Interim answers (1xx but 101, e.g. a CDN's 103 Early Hints) come before the
+    // real one: read on, or its bytes would be taken for the next request's answer.
+    std::optional<answer_parser> parser;
+    for (int interim = 0;; ++interim) {
+        parser.emplace();
+        parser->body_limit(env.pool_opts.max_response_body);
+        c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
+        auto [rec, rn] = co_await http::async_read(s, c.buffer, *parser, use_tuple);
+        facts.got_response_bytes = facts.got_response_bytes || parser->got_some();
+        if (rec) {
+            out.ec = read_error(rec);
+            co_return;
+        }
+        if (parser->status / 100 != 1 || parser->status == 101 || interim == 8)
+            break;
     }
     c.tcp().expires_never();
-    out.status = parser.status;
-    facts.keep_alive = parser.keep_alive();
-    out.retry_after = std::move(parser.retry_after);
-    out.body = std::move(parser.body);
+    out.status = parser->status;
+    facts.keep_alive = parser->keep_alive() && out.status / 100 != 1;
+    out.retry_after = std::move(parser->retry_after);
+    out.body = std::move(parser->body);
 }
 
 } // namespace

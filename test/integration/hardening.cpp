@@ -164,6 +164,33 @@ BOOST_AUTO_TEST_CASE(a_server_error_carrying_a_task_keeps_only_its_id) {
     BOOST_TEST(h.emu.counters().faults["http_500_with_answer"] == 1u);
 }
 
+// An interim 103 before an answer (a CDN's Early Hints) was taken for the answer:
+// the submit ended unknown and the real answer waited on the pooled connection
+// for the next request (review of issue 11/12's parser).
+BOOST_AUTO_TEST_CASE(an_interim_103_before_the_answer_is_read_past) {
+    for (bool tls : {true, false}) {
+        auto eo = fast_emulator();
+        eo.tls = tls;
+        harness h(eo);
+        run_test(h.io, [&]() -> asio::awaitable<void> {
+            rh::ai_app app(app_id);
+            h.emu.set_faults({once(rh::fault_kind::early_hints, "/run/")});
+            auto inputs = some_inputs();
+            auto [ec, t] = co_await h.c.run(app, std::move(inputs), {}, tuple_token);
+            BOOST_TEST(!ec, ec.message());
+            BOOST_TEST(!t.id.empty());
+            h.emu.set_faults({once(rh::fault_kind::early_hints, "/openapi/v2/query")});
+            auto q = co_await h.c.query(t.id);
+            BOOST_TEST(q.id == t.id);
+            inputs = some_inputs();
+            auto next = co_await h.c.run(app, std::move(inputs));
+            BOOST_TEST(next.id != t.id);
+            BOOST_TEST(h.emu.counters().tasks_created == 2u);
+        });
+        BOOST_TEST(h.emu.counters().faults["early_hints"] == 2u);
+    }
+}
+
 // Issue 11 item 7: an unsolicited answer left on a kept-alive connection became
 // the answer to the next request (`run` returned a task nobody had submitted).
 BOOST_AUTO_TEST_CASE(an_unsolicited_answer_is_never_taken_for_the_next_request) {

@@ -54,7 +54,7 @@ rh::fault fault_of(const std::string& spec) {
         throw bad("takes KIND[:PROBABILITY[:PATH[:COUNT]]]");
     std::optional<rh::fault_kind> kind;
     std::string kinds;
-    for (int k = 0; k <= static_cast<int>(rh::fault_kind::http_500_with_answer); ++k) {
+    for (int k = 0; k <= static_cast<int>(rh::fault_kind::early_hints); ++k) {
         auto name = rh::to_string(static_cast<rh::fault_kind>(k));
         kinds += (k ? ", " : "") + std::string(name);
         if (name == parts[0])
