@@ -4,16 +4,8 @@
 # sanitizer report. Installs clang when missing (Debian 12, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-missing=()
-for p in clang libclang-rt-14-dev; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "fuzz: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/install_missing.sh
+install_missing fuzz clang libclang-rt-14-dev
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 cmake -S test/fuzz -B "$build" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_CXX_COMPILER_LAUNCHER="$(command -v ccache || true)" >/dev/null
 cmake --build "$build" -j"$(nproc)"

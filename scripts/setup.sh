@@ -11,16 +11,8 @@ packages=(g++ cmake make ninja-build ccache libssl-dev libboost1.81-dev libboost
           libboost-url1.81-dev libboost-test1.81-dev libcli11-dev libspdlog-dev)
 # A whole build also gets pkg-config (a consumer test) and Doxygen (the docs target, in CI).
 (($#)) || packages+=(pkgconf doxygen)
-missing=()
-for p in "${packages[@]}"; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if ((${#missing[@]})); then
-    echo "setup: installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+. scripts/install_missing.sh
+install_missing setup "${packages[@]}"
 
 build=${BUILD_DIR:-build}
 # Ninja compiles a target's sources while the libraries it links are still being

@@ -338,85 +338,85 @@ BOOST_AUTO_TEST_CASE(a_model_job_whose_answer_is_lost_is_journalled_in_doubt) {
     BOOST_TEST(journal[0].st == rh::batch_journal::state::in_doubt);
 }
 
+/// A batch of n distinct jobs whose first submit meets `lost` (its answer never
+/// arrives), with a webhook listener attached and given to the runner, and a journal.
+struct adoption {
+    adoption(rh::fault_kind lost, std::size_t n, rh::duration adopt_timeout)
+        : listener(h.io.get_executor(), listener_options()), journal(dir.path / "journal", "adopt", n) {
+        h.emu.set_faults({{lost, 1.0, "/run/", 0ms, 1, 1}});
+        h.c.attach(listener);
+        o.concurrency = n;
+        o.journal = &journal;
+        o.webhook = &listener;
+        o.adopt_timeout = adopt_timeout;
+        o.on_result = [this](const rh::batch_result& r) { results.push_back(r); };
+    }
+    /// Runs the batch; the listener is closed at its end, so that io runs out of work.
+    rh::batch_summary run(std::size_t n) {
+        rh::batch_runner runner(h.c, o);
+        rh::batch_summary summary;
+        run_test(h.io, [&]() -> asio::awaitable<void> {
+            summary = co_await runner.run(distinct_jobs(n));
+            listener.close();
+        });
+        return summary;
+    }
+    static rh::webhook_options listener_options() {
+        rh::webhook_options wo;
+        wo.secret = "0123456789abcdef-batch";
+        return wo;
+    }
+    harness h;
+    rh::webhook_listener listener;
+    temp_dir dir;
+    rh::batch_journal journal;
+    rh::batch_options o;
+    std::vector<rh::batch_result> results;
+};
+
 BOOST_AUTO_TEST_CASE(a_task_whose_submit_answer_was_lost_is_adopted_from_its_webhook_event) {
     // The first submit's task is created and its answer lost (connection closed).
     // Each submit carried the job's own callback URL, so the task's TASK_END
     // event names it: the job waits for it instead of ending in doubt (issue 11).
-    harness h;
-    auto& [emu, io, c] = h;
-    emu.set_faults({{rh::fault_kind::drop_after_processing, 1.0, "/run/", 0ms, 1, 1}});
-    rh::webhook_options wo;
-    wo.secret = "0123456789abcdef-batch";
-    rh::webhook_listener listener(io.get_executor(), wo);
-    c.attach(listener);
-    temp_dir dir;
-    rh::batch_journal journal(dir.path / "journal", "adopt", 3);
-    std::vector<rh::batch_result> results;
-    rh::batch_options o;
-    o.concurrency = 3;
-    o.journal = &journal;
-    o.webhook = &listener;
-    o.on_result = [&](const rh::batch_result& r) { results.push_back(r); };
-    rh::batch_runner runner(c, o);
-    run_test(io, [&]() -> asio::awaitable<void> {
-        auto summary = co_await runner.run(distinct_jobs(3));
-        BOOST_TEST(summary.succeeded == 3u);
-        BOOST_TEST(summary.in_doubt == 0u);
-        listener.close();  // io runs out of work
-    });
-    BOOST_TEST(emu.counters().faults["drop_after_processing"] == 1u);
-    BOOST_TEST(emu.counters().tasks_created == 3u);
+    adoption a(rh::fault_kind::drop_after_processing, 3, 10s);
+    auto summary = a.run(3);
+    BOOST_TEST(summary.succeeded == 3u);
+    BOOST_TEST(summary.in_doubt == 0u);
+    BOOST_TEST(a.h.emu.counters().faults["drop_after_processing"] == 1u);
+    BOOST_TEST(a.h.emu.counters().tasks_created == 3u);
+    auto& results = a.results;
     BOOST_TEST_REQUIRE(results.size() == 3u);
     auto adopted = std::find_if(results.begin(), results.end(), [](auto& r) { return r.adopted; });
     BOOST_TEST_REQUIRE((adopted != results.end()));
     BOOST_TEST(std::count_if(results.begin(), results.end(), [](auto& r) { return r.adopted; }) == 1);
     BOOST_TEST(!adopted->t.id.empty());
     BOOST_TEST((adopted->t.status == rh::task_status::success));
-    BOOST_TEST(journal[adopted->index].task_id == adopted->t.id);
-    BOOST_TEST(journal[adopted->index].status == "SUCCESS");
+    BOOST_TEST(a.journal[adopted->index].task_id == adopted->t.id);
+    BOOST_TEST(a.journal[adopted->index].status == "SUCCESS");
     std::set<std::string> ids;
     for (auto& r : results)
         ids.insert(r.t.id);
     BOOST_TEST(ids.size() == 3u);
-    BOOST_TEST(listener.stats().accepted == 3u);
+    BOOST_TEST(a.listener.stats().accepted == 3u);
 }
 
 BOOST_AUTO_TEST_CASE(without_its_own_event_a_lost_answer_stays_in_doubt) {
     // The first submit is lost before it was processed (no task, so no event of
     // its own), while the other job's task ends and its event comes during the
     // adoption window: that event is not taken for the lost job, which ends in doubt.
-    harness h;
-    auto& [emu, io, c] = h;
-    emu.set_faults({{rh::fault_kind::drop_before_processing, 1.0, "/run/", 0ms, 1, 1}});
-    rh::webhook_options wo;
-    wo.secret = "0123456789abcdef-batch";
-    rh::webhook_listener listener(io.get_executor(), wo);
-    c.attach(listener);
-    temp_dir dir;
-    rh::batch_journal journal(dir.path / "journal", "no event", 2);
-    std::vector<rh::batch_result> results;
-    rh::batch_options o;
-    o.concurrency = 2;
-    o.journal = &journal;
-    o.webhook = &listener;
-    o.adopt_timeout = 1500ms;
-    o.on_result = [&](const rh::batch_result& r) { results.push_back(r); };
-    rh::batch_runner runner(c, o);
-    run_test(io, [&]() -> asio::awaitable<void> {
-        auto summary = co_await runner.run(distinct_jobs(2));
-        BOOST_TEST(summary.succeeded == 1u);
-        BOOST_TEST(summary.in_doubt == 1u);
-        listener.close();
-    });
-    BOOST_TEST(emu.counters().faults["drop_before_processing"] == 1u);
-    BOOST_TEST(emu.counters().tasks_created == 1u);
-    BOOST_TEST(listener.stats().accepted == 1u);  // the other job's event came
-    BOOST_TEST_REQUIRE(results.size() == 2u);
-    for (auto& r : results)
+    adoption a(rh::fault_kind::drop_before_processing, 2, 1500ms);
+    auto summary = a.run(2);
+    BOOST_TEST(summary.succeeded == 1u);
+    BOOST_TEST(summary.in_doubt == 1u);
+    BOOST_TEST(a.h.emu.counters().faults["drop_before_processing"] == 1u);
+    BOOST_TEST(a.h.emu.counters().tasks_created == 1u);
+    BOOST_TEST(a.listener.stats().accepted == 1u);  // the other job's event came
+    BOOST_TEST_REQUIRE(a.results.size() == 2u);
+    for (auto& r : a.results)
         BOOST_TEST(!r.adopted);
     std::size_t in_doubt = 0;
     for (std::size_t i = 0; i < 2; ++i)
-        in_doubt += journal[i].st == rh::batch_journal::state::in_doubt;
+        in_doubt += a.journal[i].st == rh::batch_journal::state::in_doubt;
     BOOST_TEST(in_doubt == 1u);
 }
 
