@@ -277,7 +277,10 @@ BOOST_AUTO_TEST_CASE(write_timeout) {
         auto start = rh::clock::now();
         auto [ec, t] = co_await c.run(app, std::move(huge), {}, tuple_token);
         BOOST_TEST(ec == rh::errc::write_timeout, ec.message());
-        BOOST_TEST(seconds_since(start) < 3.0);
+        // The deadline held: a hung write would end only at run_test's limit. Not a speed
+        // check: encoding the 64 MB body alone takes seconds under ASan at -O0.
+        std::cout << "write_timeout: " << seconds_since(start) << " s\n";
+        BOOST_TEST(seconds_since(start) < 30.0);
         BOOST_TEST(c.stats().submits_unknown == 0u);  // not fully sent: no task can exist
     });
 }
