@@ -458,4 +458,60 @@ BOOST_AUTO_TEST_CASE(untyped_endpoints_through_call_api) {
     BOOST_TEST(h.c.stats().endpoints["GET /openapi/v2/queue/status"].ok == 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_v2_webapp_not_exists_with_code_1_is_901) {
+    // Issue 10: v2 answers an unknown app {"code":1,"msg":"webapp not exists"}; it was
+    // errc::general_failure (code 1), which no one catches as "not found".
+    auto eo = fast_emulator();
+    eo.v2_unknown_app_as_code_1 = true;
+    harness h(eo);
+    run_test(h.io, [&]() -> asio::awaitable<void> {
+        auto [ec, t] = co_await h.c.run(rh::ai_app("1"), some_inputs(), rh::run_options{}, tuple_token);
+        BOOST_TEST(ec == rh::errc::webapp_not_exists, ec.message());
+        BOOST_TEST((ec == rh::condition::not_found));
+        BOOST_TEST(t.diag.server_code == "1");
+        BOOST_TEST(t.diag.server_message == "webapp not exists");
+    });
+}
+
+BOOST_AUTO_TEST_CASE(status_changes_are_reported_while_waiting) {
+    // Issue 10: wait_options::on_status / run_and_wait_options::on_status see each new
+    // status before the end (QUEUED, then RUNNING); the end goes to the handler.
+    auto eo = fast_emulator(1s);
+    eo.queue_time = 1s;
+    harness h(eo);
+    rh::poll_policy often;
+    often.first_delay = 50ms;
+    often.interval = 100ms;
+    often.learn = false;
+    std::vector<rh::task_status> seen, seen2;
+    run_test(h.io, [&]() -> asio::awaitable<void> {
+        auto t = co_await h.c.run(rh::ai_app(app_id), some_inputs());
+        rh::wait_options wo;
+        wo.poll = often;
+        wo.on_status = [&](const rh::task& s) {
+            BOOST_TEST(s.id == t.id);
+            seen.push_back(s.status);
+        };
+        auto done = co_await h.c.wait(t.id, wo);
+        BOOST_TEST((done.status == rh::task_status::success));
+        rh::run_and_wait_options ro;
+        ro.poll = often;
+        ro.on_status = [&](const rh::task& s) { seen2.push_back(s.status); };
+        auto r = co_await h.c.run_and_wait(rh::ai_app(app_id), some_inputs(), {}, ro);
+        BOOST_TEST((r.t.status == rh::task_status::success));
+    });
+    for (auto* v : {&seen, &seen2}) {
+        std::cout << "status events:";
+        for (auto s : *v)
+            std::cout << " " << rh::to_string(s);
+        std::cout << "\n";
+        BOOST_TEST(!v->empty());  // at least the first query's QUEUED (the task queues for 1 s)
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            BOOST_TEST(!rh::is_terminal((*v)[i]));
+            if (i)
+                BOOST_TEST(((*v)[i] != (*v)[i - 1]));
+        }
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
