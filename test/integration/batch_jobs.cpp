@@ -177,7 +177,9 @@ BOOST_AUTO_TEST_CASE(a_submit_waiting_after_a_full_answer_is_not_in_doubt_and_a_
         run_test(io, [&]() -> asio::awaitable<void> {
             if (stop_when_waiting)
                 asio::co_spawn(io, [&]() -> asio::awaitable<void> {
-                    while (c.stats().throttle.queued == 0)
+                    // Jobs 3 and 4 queue for the window at once, while job 2's submit is
+                    // still out; wait for job 2 itself to be back in the queue after its 421.
+                    while (c.stats().throttle.waiting_on_backpressure == 0)
                         co_await sleep_for(5ms);
                     // What a SIGKILL now would leave behind.
                     fs::copy_file(file, dir.path / "snapshot");
