@@ -215,6 +215,15 @@ emulator_counters emulator::counters() const {
     return impl_->svc->st.stats;
 }
 
+std::optional<submitted_request> emulator::submitted(const std::string& task_id) const {
+    auto lk = impl_->svc->st.lock();
+    auto& tasks = impl_->svc->st.tasks;
+    auto it = tasks.find(task_id);
+    if (it == tasks.end())
+        return std::nullopt;
+    return it->second.request;
+}
+
 bool emulator::wait_idle(duration limit) const {
     auto until = clock::now() + limit;
     for (;;) {

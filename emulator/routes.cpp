@@ -1,6 +1,7 @@
 #include "routes.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <vector>
 
@@ -71,6 +72,14 @@ bool over_limit_answer(call& c) {
 
 void call::created(const std::string& id) {
     auto& t = st.tasks.at(id);
+    if (body) {
+        json::object seen = *body;
+        seen.erase("apiKey");  // never kept
+        t.request.body = json::serialize(seen);
+    }
+    for (auto& field : req)
+        if (field.name() != http::field::authorization)
+            t.request.headers.emplace_back(field.name_string(), field.value());
     if (!t.webhook_url.empty())
         hooks.schedule(id, t.webhook_url, st.end_of(t));
 }

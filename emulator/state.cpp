@@ -125,8 +125,13 @@ json::object state::accepted_json(const std::string& id, time_point now) const {
 }
 
 json::object state::failed_reason() {
-    return {{"node_id", "9"}, {"node_name", "SaveImage"}, {"exception_type", "RuntimeError"},
-            {"exception_message", "emulated failure"}, {"traceback", "[]"}};
+    // The traceback as the JSON text of ComfyUI's list of lines, the way the service sends it.
+    return {{"node_id", "9"},
+            {"node_name", "SaveImage"},
+            {"exception_type", "RuntimeError"},
+            {"exception_message", "emulated failure"},
+            {"traceback", R"(["  File \"/comfyui/execution.py\", line 151, in recursive_execute\n", )"
+                          R"("    raise RuntimeError(\"emulated failure\")\n"])"}};
 }
 
 std::string state::create_task(const std::string& key, const std::string& of, std::string webhook_url,

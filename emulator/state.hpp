@@ -29,6 +29,7 @@ struct emu_task {
     bool fail = false;
     bool cancelled = false;
     std::string webhook_url;
+    submitted_request request;  // the submit as received, without the key (emulator::submitted)
     result_kind kind = result_kind::file;
     // The webhook delivery record (getWebhookDetail).
     std::string webhook_id;

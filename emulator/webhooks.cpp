@@ -104,7 +104,12 @@ std::string webhook_body(const state& st, const std::string& id, time_point now)
         return json::serialize(json::object{
             {"event", "TASK_END"},
             {"taskId", id},
-            {"eventData", json::object{{"status", v2["status"]}, {"results", v2["results"]}, {"usage", v2["usage"]}}}});
+            {"eventData", json::object{{"status", v2["status"]},
+                                       {"results", v2["results"]},
+                                       {"usage", v2["usage"]},
+                                       {"errorCode", v2["errorCode"]},
+                                       {"errorMessage", v2["errorMessage"]},
+                                       {"failedReason", v2["failedReason"]}}}});
     case webhook_shape::wrapped:
         return json::serialize(json::object{
             {"code", 0},

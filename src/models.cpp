@@ -30,6 +30,74 @@ task_status parse_task_status(std::string_view s) noexcept {
     return task_status::unknown;
 }
 
+namespace {
+
+// A field of the failedReason object as text: a string as it is, a list of
+// strings joined with newlines (tracebacks), anything else as JSON.
+std::string joined(const boost::json::array& a) {
+    std::string out;
+    for (auto& x : a)
+        out.append(x.get_string());
+    return out;
+}
+
+bool all_strings(const boost::json::array& a) {
+    return std::all_of(a.begin(), a.end(), [](auto& x) { return x.is_string(); });
+}
+
+// A field of the failedReason object as text: a string as it is, anything else as
+// JSON. A list of strings (a traceback, also sent as the JSON text of one) is joined.
+std::string failure_field(const boost::json::value& raw, std::string_view key) {
+    auto* o = raw.if_object();
+    auto* f = o ? o->if_contains(key) : nullptr;
+    if (!f || f->is_null())
+        return {};
+    if (auto* s = f->if_string()) {
+        if (s->starts_with("[")) {
+            error_code ec;
+            auto v = boost::json::parse(*s, ec);
+            if (auto* a = ec ? nullptr : v.if_array(); a && all_strings(*a))
+                return joined(*a);
+        }
+        return std::string(*s);
+    }
+    if (auto* a = f->if_array(); a && all_strings(*a))
+        return joined(*a);
+    return boost::json::serialize(*f);
+}
+
+} // namespace
+
+std::string task_failure::node_id() const { return failure_field(raw, "node_id"); }
+std::string task_failure::node_type() const { return failure_field(raw, "node_name"); }
+std::string task_failure::exception_type() const { return failure_field(raw, "exception_type"); }
+std::string task_failure::exception_message() const {
+    return raw.is_string() ? std::string(raw.get_string()) : failure_field(raw, "exception_message");
+}
+std::string task_failure::traceback() const { return failure_field(raw, "traceback"); }
+
+bool task_failure::empty() const noexcept {
+    if (auto* o = raw.if_object())
+        return o->empty();
+    if (auto* s = raw.if_string())
+        return s->empty();
+    return raw.is_null();
+}
+
+std::string to_string(const task_failure& f) {
+    if (f.empty() || f.raw.is_string())
+        return f.exception_message();
+    std::string s;
+    if (auto node = f.node_id(); !node.empty()) {
+        auto type = f.node_type();
+        s = "node " + node + (type.empty() ? "" : " (" + type + ")") + ": ";
+    }
+    if (auto type = f.exception_type(); !type.empty())
+        s += type + ": ";
+    s += f.exception_message();
+    return s.empty() ? boost::json::serialize(f.raw) : s;  // an object of other fields: as sent
+}
+
 bool prompt_tips::has_node_errors() const noexcept {
     if (auto* o = node_errors.if_object())
         return !o->empty();

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,12 @@ struct emulator_counters {
     std::uint64_t total_requests() const;
 };
 
+/// A submit as the emulator received it (emulator::submitted).
+struct submitted_request {
+    std::string body;                                          // its JSON, without the API key
+    std::vector<std::pair<std::string, std::string>> headers;  // in order, without Authorization
+};
+
 class emulator {
 public:
     static constexpr const char* default_api_key = "0123456789abcdef0123456789abcdef";
@@ -164,6 +171,9 @@ public:
     client_options make_client_options() const;
 
     emulator_counters counters() const;
+    /// The submit that created `task_id`, as received: what an application
+    /// under test sent. nullopt for an unknown task.
+    std::optional<submitted_request> submitted(const std::string& task_id) const;
     /// Waits until no request is in progress (e.g. delayed answers), at most `limit`.
     bool wait_idle(duration limit) const;
     void set_faults(std::vector<fault> faults);

@@ -4,6 +4,10 @@
 
 #include <chrono>
 #include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace runninghub {
 
@@ -80,6 +84,19 @@ struct retry_options {
     /// at once, so an outage does not become a retry storm.
     double budget_tokens = 20;
     double budget_refill = 0.1;
+};
+
+/// What one call may change of the client's options (run_options::call,
+/// api_request::call): each request's deadline, its repeats, and header
+/// fields of its own. Unset members keep the client's.
+struct call_overrides {
+    std::optional<duration> timeout;    // each request's deadline, instead of timeouts::request
+    std::optional<retry_policy> retry;  // instead of retry_options::submit (run) or ::query
+    /// Added to each request of the call, e.g. a trace id. A field the client
+    /// writes itself (Host, Authorization, Content-Type, Content-Length,
+    /// Connection …), a name that is not an HTTP token or a value holding CR,
+    /// LF or NUL is refused with errc::invalid_options, before anything is sent.
+    std::vector<std::pair<std::string, std::string>> headers;
 };
 
 /// Client-side throttling.

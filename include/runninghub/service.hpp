@@ -97,6 +97,8 @@ struct api_request {
     /// May be repeated on transient faults: by default a GET is, a POST is not
     /// (it may have created something); set it for a POST known to be a read.
     bool idempotent;
+    /// This call's own request deadline, repeats (instead of retry.query) and header fields.
+    call_overrides call;
 };
 
 /// The `data` of either envelope ({code,msg,data}), or the whole flat object.

@@ -3,7 +3,9 @@
 // status and results. IDs are strings end to end.
 
 #include <runninghub/error.hpp>
+#include <runninghub/policies.hpp>
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -75,14 +77,16 @@ struct run_options {
     std::string webhook_url;                 // empty: not sent
     std::string workflow_json;               // workflow only: full API-format JSON, sent as a string
     std::optional<bool> add_metadata;        // workflow only
-};
-
-/// One output of a task: a file URL or, for text outputs, the text itself.
-struct result_file {
-    std::string url;
-    std::string output_type;  // a file extension: png, mp4, txt …
-    std::string node_id;
-    std::optional<std::string> text;
+    /// `retainSeconds` (v2 run bodies): how long the service keeps the task's
+    /// outputs. The field is documented but its effect is unverified.
+    std::optional<std::int64_t> retain_seconds;
+    /// Fields added to the request body as they are, for what the service
+    /// accepts and this client does not model yet. A key the client writes
+    /// itself (nodeInfoList, webhookUrl …) is refused with invalid_options.
+    boost::json::object extra_fields;
+    /// This submit's own request deadline, repeats (instead of retry.submit)
+    /// and header fields.
+    call_overrides call;
 };
 
 /// Billing facts, kept as the service's decimal strings.
@@ -91,7 +95,39 @@ struct task_usage {
     std::optional<std::string> consume_coins;
     std::optional<std::string> task_cost_time;  // seconds
     std::optional<std::string> third_party_consume_money;
+    bool empty() const noexcept {
+        return !consume_money && !consume_coins && !task_cost_time && !third_party_consume_money;
+    }
 };
+
+/// One output of a task: a file URL or, for text outputs, the text itself.
+struct result_file {
+    std::string url;
+    std::string output_type;  // a file extension: png, mp4, txt …
+    std::string node_id;
+    std::optional<std::string> text;
+    /// The costs the legacy outputs list (and its webhook event) carries on
+    /// each item; empty for v2 results, whose costs are the task's `usage`.
+    task_usage usage;
+};
+
+/// Why a task failed, from ComfyUI (`failedReason`): which node raised what.
+/// The service sends an object, sometimes a plain string; it is kept as sent
+/// (the task stays small) and read through these accessors.
+struct RUNNINGHUB_EXPORT task_failure {
+    boost::json::value raw;  // null when none was sent
+
+    std::string node_id() const;
+    std::string node_type() const;          // the node's class (`node_name`), e.g. "SaveImage"
+    std::string exception_type() const;     // e.g. "RuntimeError"
+    std::string exception_message() const;  // or the whole reason when it came as a string
+    std::string traceback() const;          // as sent; a list is joined with newlines
+    /// True when nothing was said: null, {} or "".
+    bool empty() const noexcept;
+};
+/// One line: `node 9 (SaveImage): RuntimeError: message`, a string reason as
+/// it is, or "" when empty.
+RUNNINGHUB_EXPORT std::string to_string(const task_failure& f);
 
 /// The flat v2 task object (run, query, model calls).
 struct task {
@@ -100,12 +136,12 @@ struct task {
     std::string status_text;          // as sent, for statuses this client does not know
     std::string error_code;           // the service's string; empty: no error
     std::string error_message;
-    boost::json::value failed_reason; // object, string or null, as sent
+    task_failure failed_reason;       // FAILED tasks: ComfyUI's reason, when sent
     std::vector<result_file> results;
     std::string client_id;
     std::string prompt_tips;          // a JSON string, as sent (see parse_prompt_tips)
     std::string net_wss_url;          // legacy create: ComfyUI progress websocket (often null)
-    task_usage usage;
+    task_usage usage;                 // for legacy outputs: the first item's that has costs
     diagnostics diag;                 // filled when the operation failed
 };
 

@@ -57,6 +57,10 @@ struct webhook_event {
     std::string ref;
     task_status status = task_status::unknown;  // unknown: ended, outcome not in the payload
     std::vector<result_file> results;
+    std::string error_code;                      // v2 errorCode, or "805" for a legacy failure envelope
+    std::string error_message;
+    task_failure failed_reason;                  // a failure's failedReason, when the event carries one
+    task_usage usage;                            // v2 usage, or the legacy items' costs (as task::usage)
     boost::json::value raw;                      // the body as received
 };
 

@@ -72,8 +72,10 @@ struct async_result<runninghub::with_diagnostics_t<CompletionToken>, void(runnin
         return async_initiate<CompletionToken, void(std::exception_ptr, T)>(
             [init = std::forward<Initiation>(init)](auto&& handler, auto&&... a) mutable {
                 using handler_t = std::decay_t<decltype(handler)>;
+                // Forwarded, not moved: a token may pass the arguments as lvalues (use_future
+                // does), and one of them is the client's own state.
                 std::move(init)(runninghub::detail::diagnostics_handler<handler_t, T>{std::move(handler)},
-                                std::move(a)...);
+                                std::forward<decltype(a)>(a)...);
             },
             token.token, std::forward<Args>(args)...);  // async_initiate takes the token as an lvalue on 1.81
     }

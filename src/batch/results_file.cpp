@@ -52,7 +52,7 @@ json::value error_of(const batch_result& r) {
         message += " [" + more + "]";
     if (r.step != batch_step::done)
         message = std::string(to_string(r.step)) + ": " + message;
-    return json::object{{"code", code}, {"message", message}, {"failedReason", r.t.failed_reason}};
+    return json::object{{"code", code}, {"message", message}, {"failedReason", r.t.failed_reason.raw}};
 }
 
 } // namespace

@@ -1,4 +1,5 @@
 #include "client/client_impl.hpp"
+#include "core/headers.hpp"
 
 #include <runninghub/webhook.hpp>
 
@@ -64,12 +65,36 @@ detail::window_params window_params_of(const throttle_options& t) {
 
 namespace detail {
 
+std::optional<call_settings> settings_of(const call_overrides& o, std::string& why) {
+    call_settings cs;
+    if (o.timeout && *o.timeout <= duration::zero()) {
+        why = "call_overrides::timeout must be positive";
+        return std::nullopt;
+    }
+    if (o.retry && o.retry->max_attempts == 0) {
+        why = "call_overrides::retry.max_attempts must be at least 1";
+        return std::nullopt;
+    }
+    cs.timeout = o.timeout.value_or(duration::zero());
+    cs.retry = o.retry;
+    cs.header_lines = header_lines(o.headers, why);
+    if (!why.empty())
+        return std::nullopt;
+    return cs;
+}
+
 std::string run_arguments_error(bool workflow, const std::vector<node_input>& inputs, const run_options& opts) {
     if (!workflow && (!opts.workflow_json.empty() || opts.add_metadata))
         return "run_options::workflow_json and add_metadata apply to workflows, not AI apps";
     for (auto& in : inputs)
         if (in.node_id.empty() || in.field_name.empty())
             return "every node_input needs a node_id and a field_name";
+    if (std::string why; !detail::settings_of(opts.call, why))
+        return why;
+    if (auto key = detail::client_written_field(opts); !key.empty())
+        return "run_options::extra_fields has \"" + std::string(key) + "\", a field the client writes itself";
+    if (opts.retain_seconds && *opts.retain_seconds <= 0)
+        return "run_options::retain_seconds must be positive";
     return {};
 }
 
@@ -130,23 +155,30 @@ std::string detail::client_impl::body_for(endpoint_id e, json::object body) cons
 
 asio::awaitable<detail::reply> detail::client_impl::call(endpoint_id e, detail::http_request req, duration timeout,
                                                   bool (*state_code)(const error_code&)) {
-    return call_counted(detail::row(e).name, calls[static_cast<std::size_t>(e)], std::move(req), timeout, state_code);
+    detail::call_settings cs;
+    cs.timeout = timeout;
+    return call_counted(detail::row(e).name, calls[static_cast<std::size_t>(e)], std::move(req), state_code,
+                        std::move(cs));
 }
 
-asio::awaitable<detail::reply> detail::client_impl::call(std::string_view name, detail::http_request req) {
+asio::awaitable<detail::reply> detail::client_impl::call(std::string_view name, detail::http_request req,
+                                                         detail::call_settings cs) {
     auto it = other_calls.find(name);
     if (it == other_calls.end())
         it = other_calls.emplace(std::string(name), endpoint_stats{}).first;
-    return call_counted(it->first, it->second, std::move(req), duration::zero(), nullptr);
+    return call_counted(it->first, it->second, std::move(req), nullptr, std::move(cs));
 }
 
 asio::awaitable<detail::reply> detail::client_impl::call_counted(std::string_view name, endpoint_stats& stats,
-                                                          detail::http_request req, duration timeout,
-                                                          bool (*state_code)(const error_code&)) {
+                                                          detail::http_request req,
+                                                          bool (*state_code)(const error_code&),
+                                                          detail::call_settings cs) {
     auto self = shared_from_this();
     auto started = clock::now();
-    if (timeout <= duration::zero())
-        timeout = opts.timeout.request;
+    auto timeout = cs.timeout > duration::zero() ? cs.timeout : opts.timeout.request;
+    const auto& policy = cs.retry ? *cs.retry : opts.retry.query;
+    if (!cs.header_lines.empty())
+        req.headers = cs.header_lines;  // both live in this frame
     auto kind = req.idempotent ? detail::call_kind::read : detail::call_kind::write;
     for (unsigned attempt = 1;; ++attempt) {
         detail::reply r;
@@ -171,7 +203,7 @@ asio::awaitable<detail::reply> detail::client_impl::call_counted(std::string_vie
             retry.on_success();
             co_return r;
         }
-        auto delay = repeat_after(kind, r.raw.request_written, opts.retry.query, r.ec, attempt, started, retry_after);
+        auto delay = repeat_after(kind, r.raw.request_written, policy, r.ec, attempt, started, retry_after);
         if (!delay)
             co_return r;
         if (auto ec = co_await sleep(*delay)) {
@@ -346,8 +378,9 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
     std::string target;  // one allocation: path + id built by operator+ grew it a second time
     target.reserve(detail::row(which).path.size() + id.size());
     target.append(detail::row(which).path).append(id);
+    std::string why;
     auto op = self->submit(which, std::move(target), detail::encode_run_body(inputs, opts, workflow),
-                           std::move(opts.on_submit));
+                           std::move(opts.on_submit), *detail::settings_of(opts.call, why));  // checked above
     detail::launch(self, std::move(op), std::move(h));
 }
 

@@ -34,6 +34,17 @@ namespace runninghub {
 
 namespace detail {
 
+/// A call's call_overrides, checked: what submit() and call() use instead of
+/// the client's options.
+struct call_settings {
+    duration timeout = duration::zero();  // zero: timeouts::request
+    std::optional<retry_policy> retry;    // empty: the client's for the call's kind
+    std::string header_lines;             // "Name: value\r\n" each
+};
+/// nullopt and `why` when an override is refused (core/headers; a timeout or
+/// max_attempts that is not positive).
+std::optional<call_settings> settings_of(const call_overrides& o, std::string& why);
+
 struct client_impl : std::enable_shared_from_this<client_impl> {
     client_impl(boost::asio::any_io_executor ex, client_options o);
 
@@ -44,12 +55,14 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
                                                duration timeout = duration::zero(),
                                                bool (*state_code)(const error_code&) = nullptr);
     /// The same for an endpoint outside the table (call_api): counted under `name`.
-    boost::asio::awaitable<detail::reply> call(std::string_view name, detail::http_request req);
+    boost::asio::awaitable<detail::reply> call(std::string_view name, detail::http_request req,
+                                               detail::call_settings cs);
     /// A submit of any kind: throttled by the gate, sent again after a "full"
     /// answer, repeated otherwise only when it certainly created no task.
     /// `on_submit` (may be empty) is told each submit_event (run_options::on_submit).
     boost::asio::awaitable<detail::outcome> submit(detail::endpoint_id e, std::string target, std::string body,
-                                                   std::function<error_code(submit_event)> on_submit = {});
+                                                   std::function<error_code(submit_event)> on_submit = {},
+                                                   detail::call_settings cs = {});
     /// Seeds the gate's window with queue/status's concurrentLimit (once, at
     /// the first submit), then cancels `done`.
     boost::asio::awaitable<void> fetch_seed(std::shared_ptr<boost::asio::steady_timer> done);
@@ -68,8 +81,9 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     boost::asio::awaitable<detail::outcome> do_cancel(std::string id);
 
     boost::asio::awaitable<detail::reply> call_counted(std::string_view name, endpoint_stats& stats,
-                                                       detail::http_request req, duration timeout,
-                                                       bool (*state_code)(const error_code&));
+                                                       detail::http_request req,
+                                                       bool (*state_code)(const error_code&),
+                                                       detail::call_settings cs);
 
     /// A request of row `e`: its method, target and whether it may be repeated.
     static detail::http_request request_for(detail::endpoint_id e, std::string_view target = {});

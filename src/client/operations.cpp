@@ -69,9 +69,11 @@ void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std:
         opts.webhook_url = self->webhook_url;
     auto body = detail::encode_legacy_run_body(kind == legacy_kind::create ? "workflowId" : "webappId", id,
                                                quick_code, inputs, opts);
+    std::string why;
+    auto cs = detail::settings_of(opts.call, why);  // checked by run_arguments_error
     detail::launch(self,
                    self->submit(which, std::string(detail::row(which).path), self->body_for(which, std::move(body)),
-                                std::move(opts.on_submit)),
+                                std::move(opts.on_submit), std::move(*cs)),
                    std::move(h));
 }
 
@@ -194,7 +196,12 @@ void client::start_call_api(std::shared_ptr<impl> self, api_request req, handler
     bool get = req.method == api_method::get;
     if (get && (req.key_in_body || !req.body.empty()))
         return detail::fail_as<api_result>(self, std::move(h), errc::invalid_options, "a GET api_request has no body");
-    auto op = [](std::shared_ptr<impl> self, api_request req) -> asio::awaitable<std::pair<error_code, api_result>> {
+    std::string why;
+    auto cs = detail::settings_of(req.call, why);
+    if (!cs)
+        return detail::fail_as<api_result>(self, std::move(h), errc::invalid_options, std::move(why));
+    auto op = [](std::shared_ptr<impl> self, api_request req,
+                 detail::call_settings cs) -> asio::awaitable<std::pair<error_code, api_result>> {
         if (req.key_in_body)
             req.body["apiKey"] = self->opts.api_key;
         detail::http_request r;
@@ -205,10 +212,10 @@ void client::start_call_api(std::shared_ptr<impl> self, api_request req, handler
             r.body = json::serialize(req.body);
         r.idempotent = req.idempotent;
         std::string name = (get ? "GET " : "POST ") + req.path.substr(0, req.path.find('?'));
-        auto reply = co_await self->call(name, std::move(r));
+        auto reply = co_await self->call(name, std::move(r), std::move(cs));
         co_return std::pair{reply.ec, api_result{std::move(reply.data), std::move(reply.diag)}};
     };
-    detail::launch(self, op(self, std::move(req)), std::move(h));
+    detail::launch(self, op(self, std::move(req), std::move(*cs)), std::move(h));
 }
 
 } // namespace runninghub

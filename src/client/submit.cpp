@@ -138,10 +138,14 @@ asio::awaitable<bool> detail::client_impl::await_seed() {
 }
 
 asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, std::string target, std::string body,
-                                                             std::function<error_code(submit_event)> on_submit) {
+                                                             std::function<error_code(submit_event)> on_submit,
+                                                             detail::call_settings cs) {
     auto self = shared_from_this();
     auto req = request_for(which, target);
     req.body = std::move(body);
+    req.headers = cs.header_lines;  // both live in this frame
+    auto request_timeout = cs.timeout > duration::zero() ? cs.timeout : opts.timeout.request;
+    const auto& policy = cs.retry ? *cs.retry : opts.retry.submit;
     if (!std::exchange(seed_asked, true) && co_await await_seed()) {
         detail::outcome r;  // cancelled while waiting for the seed: nothing was sent
         r.ec = asio::error::operation_aborted;
@@ -182,7 +186,7 @@ asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, 
         }
         if (!r.ec) {
             auto sent_at = clock::now();
-            auto res = co_await http.request(base, req, sent_at + opts.timeout.request);
+            auto res = co_await http.request(base, req, sent_at + request_timeout);
             submit_answered(req, which, sent_at, res, r);
             if (on_submit && !may_exist(r))
                 if (auto ec = on_submit(submit_event::not_created); ec && log.enabled(log_level::warning))
@@ -204,7 +208,7 @@ asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, 
         if (r.ec == asio::error::operation_aborted || r.ec == errc::client_shut_down)
             co_return r;
         // core/retry repeats only what certainly created no task.
-        auto delay = repeat_after(detail::call_kind::submit, r.sent, opts.retry.submit, r.ec, attempt, started,
+        auto delay = repeat_after(detail::call_kind::submit, r.sent, policy, r.ec, attempt, started,
                                   r.retry_after);
         if (!delay) {
             r.ec == errc::submit_outcome_unknown ? ++counters.submits_unknown : ++counters.submits_rejected;

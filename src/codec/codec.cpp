@@ -25,6 +25,25 @@ std::optional<std::string> opt_text(const json::object& o, std::string_view key)
     return scalar_text(v);
 }
 
+} // namespace
+
+void decode_usage(const json::object& o, task_usage& u) {
+    u.consume_money = opt_text(o, "consumeMoney");
+    u.consume_coins = opt_text(o, "consumeCoins");
+    u.task_cost_time = opt_text(o, "taskCostTime");
+    u.third_party_consume_money = opt_text(o, "thirdPartyConsumeMoney");
+}
+
+void usage_of_items(const std::vector<result_file>& items, task_usage& u) {
+    for (auto& r : items)
+        if (!r.usage.empty()) {
+            u = r.usage;
+            return;
+        }
+}
+
+namespace {
+
 // A field that holds JSON text, sent either as a string or as the JSON itself.
 std::string json_text(const json::value& v) {
     if (auto* s = v.if_string())
@@ -56,18 +75,13 @@ void decode_flat(const json::object& o, task& t) {
         t.error_code.clear();
     t.error_message = scalar_text(o.if_contains("errorMessage"));
     if (auto* fr = o.if_contains("failedReason"))
-        t.failed_reason = json::value(*fr, json::storage_ptr());
+        t.failed_reason.raw = json::value(*fr, json::storage_ptr());
     decode_results(o.if_contains("results"), t.results);
     t.client_id = scalar_text(o.if_contains("clientId"));
     t.prompt_tips = scalar_text(o.if_contains("promptTips"));
     t.net_wss_url = scalar_text(o.if_contains("netWssUrl"));
-    if (auto* u = o.if_contains("usage"); u && u->is_object()) {
-        auto& uo = u->get_object();
-        t.usage.consume_money = opt_text(uo, "consumeMoney");
-        t.usage.consume_coins = opt_text(uo, "consumeCoins");
-        t.usage.task_cost_time = opt_text(uo, "taskCostTime");
-        t.usage.third_party_consume_money = opt_text(uo, "thirdPartyConsumeMoney");
-    }
+    if (auto* u = o.if_contains("usage"); u && u->is_object())
+        decode_usage(u->get_object(), t.usage);
 }
 
 } // namespace
@@ -105,6 +119,7 @@ void decode_results(const json::value* v, std::vector<result_file>& out) {
         r.node_id = scalar_text(o->if_contains("nodeId"));
         if (auto* t = first_of(*o, {"text", "content", "output"}))
             r.text = scalar_text(t);
+        decode_usage(*o, r.usage);  // legacy items carry costs; v2 results none
         out.push_back(std::move(r));
     }
 }
@@ -261,6 +276,10 @@ json::object encode_legacy_run_body(std::string_view id_field, std::string_view 
         body["workflow"] = opts.workflow_json;
     if (opts.add_metadata)
         body["addMetadata"] = *opts.add_metadata;
+    if (opts.retain_seconds)
+        body["retainSeconds"] = *opts.retain_seconds;
+    for (auto& [key, value] : opts.extra_fields)
+        body[key] = value;
     return body;
 }
 
@@ -319,7 +338,7 @@ error_code legacy_outputs_task(error_code ec, const json::value& data, std::stri
         out.error_code = "805";
         out.error_message = diag.server_message;
         if (auto* o = data.if_object(); o && o->contains("failedReason"))
-            out.failed_reason = o->at("failedReason");
+            out.failed_reason.raw = o->at("failedReason");
         diag = {};
         return {};
     }
@@ -335,13 +354,7 @@ error_code legacy_outputs_task(error_code ec, const json::value& data, std::stri
     out.status = task_status::success;
     out.status_text = "SUCCESS";
     decode_results(&data, out.results);
-    if (!data.get_array().empty())
-        if (auto* first = data.get_array().front().if_object()) {
-            out.usage.consume_money = opt_text(*first, "consumeMoney");
-            out.usage.consume_coins = opt_text(*first, "consumeCoins");
-            out.usage.task_cost_time = opt_text(*first, "taskCostTime");
-            out.usage.third_party_consume_money = opt_text(*first, "thirdPartyConsumeMoney");
-        }
+    usage_of_items(out.results, out.usage);
     return {};
 }
 

@@ -23,6 +23,9 @@ struct http_answer {
 };
 
 std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow);
+/// The first key of run_options::extra_fields that a run body writes itself
+/// (or the key that carries it); empty when there is none.
+std::string_view client_written_field(const run_options& opts);
 std::string encode_query_body(std::string_view task_id);
 
 // JSON helpers shared by the decoders (codec, webhook payloads, emulator).
@@ -33,6 +36,12 @@ std::string scalar_text(const boost::json::value* v);
 const boost::json::value* first_of(const boost::json::object& o, std::initializer_list<std::string_view> keys);
 /// Appends the result files of an array (url|outputUrl|fileUrl, outputType|fileType, nodeId, text|content|output).
 void decode_results(const boost::json::value* v, std::vector<result_file>& out);
+
+/// consumeMoney, consumeCoins, taskCostTime, thirdPartyConsumeMoney of an object.
+void decode_usage(const boost::json::object& o, task_usage& u);
+/// A legacy outputs list's costs for the task: those of the first item that has
+/// any (the items seen repeat the task's; each keeps its own in result_file::usage).
+void usage_of_items(const std::vector<result_file>& items, task_usage& u);
 
 /// Validates an id used in a path or body: 1..64 of [0-9A-Za-z_-].
 bool valid_id(std::string_view id) noexcept;

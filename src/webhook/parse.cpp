@@ -9,24 +9,38 @@ namespace json = boost::json;
 namespace runninghub {
 namespace {
 
-// Reads status and results from one level: {status, results}, {taskStatus},
-// or the legacy outputs envelope {code, msg, data:[…]|{failedReason}}.
+// Reads status, results, usage and failure from one level: {status, results,
+// usage, errorCode, errorMessage, failedReason}, {taskStatus}, or the legacy
+// outputs envelope {code, msg, data:[…]|{failedReason}}.
 void read_outcome(const json::object& o, webhook_event& e) {
     if (e.task_id.empty())
         e.task_id = detail::scalar_text(detail::first_of(o, {"taskId", "task_id"}));
     if (auto* st = detail::first_of(o, {"status", "taskStatus"}); st && st->is_string())
         e.status = parse_task_status(st->get_string());
     detail::decode_results(o.if_contains("results"), e.results);
+    if (auto* u = o.if_contains("usage"); u && u->is_object())
+        detail::decode_usage(u->get_object(), e.usage);
+    if (auto c = detail::scalar_text(o.if_contains("errorCode")); !c.empty() && c != "0")
+        e.error_code = std::move(c);
+    if (auto m = detail::scalar_text(o.if_contains("errorMessage")); !m.empty())
+        e.error_message = std::move(m);
+    if (auto* fr = o.if_contains("failedReason"); fr && !fr->is_null())
+        e.failed_reason.raw = *fr;
     auto* code = o.if_contains("code");
     auto* data = o.if_contains("data");
     if (code && (code->is_int64() || code->is_uint64() || code->is_string())) {
         auto c = detail::scalar_text(code);
         if (data && data->is_array()) {
             detail::decode_results(data, e.results);
+            if (e.usage.empty())
+                detail::usage_of_items(e.results, e.usage);
             if (c == "0" && e.status == task_status::unknown)
                 e.status = task_status::success;
-        } else if (c == "805" && e.status == task_status::unknown) {
-            e.status = task_status::failed;
+        } else if (c == "805") {
+            if (e.status == task_status::unknown)
+                e.status = task_status::failed;
+            e.error_code = c;
+            e.error_message = detail::scalar_text(detail::first_of(o, {"msg", "message"}));
         }
     }
     if (data && data->is_object())

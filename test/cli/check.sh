@@ -45,6 +45,17 @@ grep -q "missing.png" "$dir/err.txt" || fail "the missing file is not named: $(c
 if "$cli" status 1800000000000000001 2>"$dir/err.txt"; then fail "status of an unknown task succeeded"; fi
 grep -q "807" "$dir/err.txt" || fail "807 not shown: $(cat "$dir/err.txt")"
 if "$cli" frobnicate 2>/dev/null; then fail "an unknown command succeeded"; fi
+# A failed task's reason: node, class, exception, and the traceback (wait, status).
+kill -INT $emu; wait $emu || true
+"$cli" emulator --ca-out "$dir/ca.pem" --url-out "$dir/url1" --failure-rate 1 >"$dir/emulator1.log" 2>&1 &
+emu=$!
+for _ in $(seq 100); do [ -s "$dir/url1" ] && break; sleep 0.05; done
+bad=$(RUNNINGHUB_BASE_URL=$(cat "$dir/url1") "$cli" run --app $app --input 9:text=x | awk '/^task/ {print $2; exit}')
+RUNNINGHUB_BASE_URL=$(cat "$dir/url1") "$cli" wait "$bad" >"$dir/failed.txt" 2>&1 || true
+grep -q "FAILED" "$dir/failed.txt" || fail "wait on a failed task: $(cat "$dir/failed.txt")"
+grep -q "failedReason: node 9 (SaveImage): RuntimeError: emulated failure" "$dir/failed.txt" ||
+    fail "the failure's reason is not shown: $(cat "$dir/failed.txt")"
+grep -q "^  traceback:" "$dir/failed.txt" || fail "the traceback is not shown: $(cat "$dir/failed.txt")"
 # 3. Jobs files against a standalone emulator whose tasks take 1.5 s.
 kill -INT $emu; wait $emu || true
 "$cli" emulator --ca-out "$dir/ca.pem" --url-out "$dir/url2" --run-ms 1500 >"$dir/emulator2.log" 2>&1 &

@@ -242,7 +242,7 @@ BOOST_AUTO_TEST_CASE(failed_task_hands_over_the_task) {
         BOOST_TEST(done.status == rh::task_status::failed);
         BOOST_TEST(done.error_code == "1000");
         BOOST_TEST(done.diag.server_code == "1000");
-        BOOST_TEST(done.failed_reason.as_object().at("exception_message").as_string() == "emulated failure");
+        BOOST_TEST(done.failed_reason.exception_message() == "emulated failure");
     });
 }
 

@@ -64,6 +64,7 @@ BOOST_AUTO_TEST_CASE(legacy_create_status_outputs) {
         BOOST_TEST(out.results[0].url == done.results[0].url);
         BOOST_TEST(out.results[0].output_type == "png");
         BOOST_TEST(out.usage.consume_coins.value_or("") == "10");
+        BOOST_TEST(out.results[0].usage.consume_coins.value_or("") == "10");  // each item keeps its own
     });
     BOOST_TEST(requests_to(h.emu, "POST /task/openapi/outputs") == 3u);
     auto s = h.c.stats();
@@ -86,7 +87,7 @@ BOOST_AUTO_TEST_CASE(legacy_outputs_failed_and_empty) {
         BOOST_TEST(!oec);
         BOOST_TEST(failed.status == rh::task_status::failed);
         BOOST_TEST(failed.error_code == "805");
-        BOOST_TEST(failed.failed_reason.at("exception_message").as_string() == "emulated failure");
+        BOOST_TEST(failed.failed_reason.exception_message() == "emulated failure");
     });
     h.emu.stop();
 

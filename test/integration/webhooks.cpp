@@ -218,6 +218,50 @@ BOOST_AUTO_TEST_CASE(events_complete_waits_with_about_one_query) {
     }
 }
 
+BOOST_AUTO_TEST_CASE(events_carry_costs_and_failure_reasons) {
+    // A v2 event (eventData as an object) and a legacy one (the outputs envelope as a
+    // string): a success names its costs, a failure its code and ComfyUI's reason.
+    for (auto shape : {rh::webhook_shape::object, rh::webhook_shape::legacy_string}) {
+        auto eo = fast_emulator();
+        eo.run_time = 50ms;
+        eo.failure_rate = 0.5;
+        eo.webhook_format = shape;
+        rh::emulator emu(eo);
+        asio::io_context io;
+        rh::webhook_listener l(io.get_executor(), listener_options());
+        std::vector<rh::webhook_event> events;
+        l.subscribe([&](const rh::webhook_event& e) { events.push_back(e); });
+        rh::client c(io.get_executor(), fast_client(emu));
+        c.attach(l, {.safety_poll_interval = 30s});
+        run_tasks(io, c, 20, 50ms, &l, [&] { return events.size() == 20; });
+        BOOST_TEST_REQUIRE(events.size() == 20u);
+        std::size_t ok = 0, failed = 0;
+        for (auto& e : events) {
+            if (e.status == rh::task_status::success) {
+                ++ok;
+                BOOST_TEST(e.error_code.empty());
+                BOOST_TEST(e.failed_reason.empty());
+                BOOST_TEST_REQUIRE(!e.results.empty());
+                if (shape == rh::webhook_shape::object)
+                    BOOST_TEST(e.usage.consume_coins.value_or("") == "10");
+                BOOST_TEST(e.usage.task_cost_time.has_value());  // the legacy items' taskCostTime
+            } else {
+                ++failed;
+                BOOST_TEST((e.status == rh::task_status::failed));
+                BOOST_TEST(e.error_code == (shape == rh::webhook_shape::object ? "1000" : "805"));
+                BOOST_TEST(e.failed_reason.node_id() == "9");
+                BOOST_TEST(e.failed_reason.node_type() == "SaveImage");
+                BOOST_TEST(e.failed_reason.exception_type() == "RuntimeError");
+                BOOST_TEST(e.failed_reason.exception_message() == "emulated failure");
+                BOOST_TEST(to_string(e.failed_reason) == "node 9 (SaveImage): RuntimeError: emulated failure");
+            }
+        }
+        BOOST_TEST_MESSAGE("shape " << int(shape) << ": " << ok << " succeeded, " << failed << " failed");
+        BOOST_TEST(ok > 0u);  // 20 tasks at 50% with the emulator's fixed seed: both kinds
+        BOOST_TEST(failed > 0u);
+    }
+}
+
 BOOST_AUTO_TEST_CASE(https_listener) {
     auto cert = rh::detail::make_certificate("127.0.0.1");
     auto eo = fast_emulator();

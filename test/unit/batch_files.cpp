@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(results_lines_have_the_issue_s_shape) {
     f.ec = rh::make_error_code(rh::errc::task_failed);
     f.t.id = "7";
     f.t.status = rh::task_status::failed;
-    f.t.failed_reason = boost::json::object{{"node_id", "276"}, {"exception_message", "boom"}};
+    f.t.failed_reason.raw = boost::json::object{{"node_id", "276"}, {"exception_message", "boom"}};
     auto fv = boost::json::parse(rh::result_line(f)).as_object();
     BOOST_TEST(fv.at("status").as_string() == "FAILED");
     BOOST_TEST(fv.at("error").as_object().at("failedReason").as_object().at("node_id").as_string() == "276");

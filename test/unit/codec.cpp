@@ -119,7 +119,54 @@ BOOST_AUTO_TEST_CASE(failed_task_is_not_a_request_error) {
     BOOST_TEST(!ec);
     BOOST_TEST(t.status == task_status::failed);
     BOOST_TEST(t.error_code == "1000");
-    BOOST_TEST(t.failed_reason.at("exception_type").as_string() == "TypeError");
+    BOOST_TEST(t.failed_reason.exception_type() == "TypeError");
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_reason_is_read_in_every_shape_it_comes_in) {
+    task t;
+    BOOST_TEST(!decode(200, R"({"taskId":"1","status":"FAILED","failedReason":{"node_id":276,"node_name":"SONIC_PreData",
+        "exception_type":"TypeError","exception_message":"bad input","traceback":["  File a\n","  File b\n"],
+        "current_inputs":"{}"}})", t));
+    auto& f = t.failed_reason;
+    BOOST_TEST(f.node_id() == "276");  // a number as its digits
+    BOOST_TEST(f.node_type() == "SONIC_PreData");
+    BOOST_TEST(f.exception_message() == "bad input");
+    BOOST_TEST(f.traceback() == "  File a\n  File b\n");  // a list, joined
+    BOOST_TEST(f.raw.at("current_inputs").as_string() == "{}");  // the rest stays readable
+    BOOST_TEST(to_string(f) == "node 276 (SONIC_PreData): TypeError: bad input");
+    task listed, s, e, n, other;
+    BOOST_TEST(!decode(200, R"({"taskId":"1","status":"FAILED","failedReason":{"traceback":"[\"a\\n\", \"b\\n\"]"}})", listed));
+    BOOST_TEST(listed.failed_reason.traceback() == "a\nb\n");  // the JSON text of a list, joined
+    BOOST_TEST(!decode(200, R"({"taskId":"1","status":"FAILED","failedReason":"out of memory"})", s));
+    BOOST_TEST(s.failed_reason.exception_message() == "out of memory");
+    BOOST_TEST(s.failed_reason.node_id() == "");
+    BOOST_TEST(to_string(s.failed_reason) == "out of memory");
+    BOOST_TEST(!decode(200, R"({"taskId":"1","status":"SUCCESS","failedReason":{}})", e));
+    BOOST_TEST(e.failed_reason.empty());
+    BOOST_TEST(to_string(e.failed_reason) == "");
+    BOOST_TEST(!decode(200, R"({"taskId":"1","status":"SUCCESS","failedReason":null})", n));
+    BOOST_TEST(n.failed_reason.empty());
+    BOOST_TEST(!decode(200, R"({"taskId":"1","status":"FAILED","failedReason":{"detail":"quota"}})", other));
+    BOOST_TEST(to_string(other.failed_reason) == R"({"detail":"quota"})");  // unknown fields: as sent
+}
+
+BOOST_AUTO_TEST_CASE(legacy_outputs_keep_each_items_costs) {
+    task t;
+    BOOST_TEST(!decode_legacy_outputs({200, R"({"code":0,"msg":"success","data":[
+        {"fileUrl":"https://x/a.txt","fileType":"txt","nodeId":"3"},
+        {"fileUrl":"https://x/a.png","fileType":"png","taskCostTime":"83","nodeId":"12","consumeCoins":"17",
+         "consumeMoney":null,"thirdPartyConsumeMoney":"0.5"},
+        {"fileUrl":"https://x/b.png","fileType":"png","taskCostTime":"84","nodeId":"13","consumeCoins":"18"}]})", {}},
+        "7", t, t.diag));
+    BOOST_TEST_REQUIRE(t.results.size() == 3u);
+    BOOST_TEST(t.results[0].usage.empty());
+    BOOST_TEST(t.results[1].usage.consume_coins.value_or("") == "17");
+    BOOST_TEST(t.results[1].usage.third_party_consume_money.value_or("") == "0.5");
+    BOOST_TEST(!t.results[1].usage.consume_money.has_value());
+    BOOST_TEST(t.results[2].usage.consume_coins.value_or("") == "18");
+    BOOST_TEST(t.results[2].usage.task_cost_time.value_or("") == "84");
+    BOOST_TEST(t.usage.consume_coins.value_or("") == "17");  // the task's: the first item that has costs
+    BOOST_TEST(t.usage.task_cost_time.value_or("") == "83");
 }
 
 BOOST_AUTO_TEST_CASE(flat_error_maps_the_service_code) {
@@ -310,7 +357,7 @@ BOOST_AUTO_TEST_CASE(legacy_outputs_states) {
     BOOST_TEST(pending.status == task_status::running);
     BOOST_TEST(!outputs(R"({"code":805,"msg":"APIKEY_TASK_STATUS_ERROR","data":{"failedReason":{"node_id":"276"}}})", failed));
     BOOST_TEST(failed.status == task_status::failed);
-    BOOST_TEST(failed.failed_reason.at("node_id").as_string() == "276");
+    BOOST_TEST(failed.failed_reason.node_id() == "276");
     BOOST_TEST(!outputs(R"({"code":0,"msg":"success","data":[{"fileUrl":"https://x/a.png","fileType":"png",
         "taskCostTime":"83","nodeId":"12","consumeCoins":"17"}]})", done));
     BOOST_TEST(done.status == task_status::success);

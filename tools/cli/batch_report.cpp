@@ -59,8 +59,7 @@ void batch_report::add(const rh::batch_result& r) {
     if (shown_++ < 5) {  // the first few in full: the task, the service's reason
         std::cerr << "runninghub batch: job " << r.job_id << (r.t.id.empty() ? "" : " task " + r.t.id) << " "
                   << rh::result_status(r) << ": " << describe(r.ec, r.t.diag) << "\n";
-        if (auto why = failed_reason_text(r.t.failed_reason); !why.empty())
-            std::cerr << "  failedReason: " << why << "\n";
+        print_failure(std::cerr, r.t.failed_reason);
     }
 }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -53,6 +54,7 @@ struct args {
     std::string dir = ".", legacy_type, lora_name, download_dir, journal;
     bool progress = false;
     std::size_t run_ms = 0;
+    double failure_rate = 0;            // emulator: the share of tasks that end FAILED
     std::size_t concurrency_limit = 0;  // emulator: tasks the key may run at once (0: unlimited)
     int over_limit_code = 421;          // emulator: the answer beyond it
 };
@@ -75,8 +77,9 @@ int with_client(const args& a, bool needs_app, client_body body);
 int report(const args& a, const rh::error_code& ec, const rh::diagnostics& d);
 std::string describe(const rh::error_code& ec, const rh::diagnostics& d);
 void print_task(const rh::task& t);
-/// A task's failedReason in one line: "node 276 (SONIC_PreData): TypeError: …".
-std::string failed_reason_text(const boost::json::value& v);
+/// A task's failedReason: "  failedReason: node 276 (SONIC_PreData): TypeError: …",
+/// then its traceback indented (when `traceback`); nothing when there is none.
+void print_failure(std::ostream& out, const rh::task_failure& f, bool traceback = false);
 rh::duration timeout_of(const args& a);
 
 // Flags shared by several commands.

@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 namespace rhcli {
 
@@ -115,28 +116,22 @@ void print_task(const rh::task& t) {
     if (!t.error_code.empty())
         std::cout << " errorCode=" << t.error_code << " (" << t.error_message << ")";
     std::cout << "\n";
-    if (auto why = failed_reason_text(t.failed_reason); !why.empty())
-        std::cout << "  failedReason: " << why << "\n";
+    print_failure(std::cout, t.failed_reason, true);
     for (auto& r : t.results)
         std::cout << "  result node " << r.node_id << " [" << r.output_type << "] " << (r.text ? *r.text : r.url)
                   << "\n";
 }
 
-std::string failed_reason_text(const boost::json::value& v) {
-    auto* o = v.if_object();
-    if (!o)
-        return v.is_string() ? std::string(v.get_string()) : "";
-    auto field = [&](const char* k) -> std::string {
-        auto* f = o->if_contains(k);
-        return !f ? "" : f->is_string() ? std::string(f->get_string()) : boost::json::serialize(*f);
-    };
-    std::string s;
-    if (auto node = field("node_id"); !node.empty())
-        s = "node " + node + (field("node_name").empty() ? "" : " (" + field("node_name") + ")") + ": ";
-    if (auto type = field("exception_type"); !type.empty())
-        s += type + ": ";
-    s += field("exception_message");
-    return s == "" && !o->empty() ? boost::json::serialize(*o) : s;
+void print_failure(std::ostream& out, const rh::task_failure& f, bool traceback) {
+    if (f.empty())
+        return;
+    out << "  failedReason: " << to_string(f) << "\n";
+    if (auto tb = f.traceback(); traceback && !tb.empty() && tb != "[]") {
+        out << "  traceback:\n";
+        std::istringstream lines(tb);
+        for (std::string line; std::getline(lines, line);)
+            out << "    " << line << "\n";
+    }
 }
 
 rh::duration timeout_of(const args& a) {

@@ -26,6 +26,9 @@ void serve_flags(CLI::App& cmd, args& a) {
     cmd.add_option("--run-ms", a.run_ms, "how long each task runs, in milliseconds")
         ->type_name("MS")
         ->check(CLI::Range(1, 10'000'000));
+    cmd.add_option("--failure-rate", a.failure_rate, "the share of tasks that end FAILED (0 to 1)")
+        ->type_name("P")
+        ->check(CLI::Range(0.0, 1.0));
     cmd.add_option("--concurrency-limit", a.concurrency_limit, "tasks the key may run at once (0: unlimited)")
         ->type_name("N");
     cmd.add_option("--over-limit-code", a.over_limit_code, "the answer beyond the limit: 421, 804, 415, 814 or 1520")
@@ -89,6 +92,7 @@ int serve(const args& a) {
     eo.tls = !a.plain;
     eo.concurrency_limit = a.concurrency_limit;
     eo.over_limit_code = a.over_limit_code;
+    eo.failure_rate = a.failure_rate;
     if (a.run_ms)
         eo.run_time = std::chrono::milliseconds(a.run_ms);
     std::vector<rh::fault> faults;

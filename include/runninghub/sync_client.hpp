@@ -1,0 +1,92 @@
+#pragma once
+// A blocking facade over runninghub::client, for code without an event loop.
+
+#include <runninghub/client.hpp>
+
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include <future>
+#include <memory>
+#include <utility>
+
+namespace runninghub {
+
+namespace detail {
+/// A completion token: the operation's (error_code, T) as a future of a pair.
+struct future_pair_t {};
+} // namespace detail
+
+/// A client on an io_context of its own, run by one thread that it owns. Each
+/// call blocks the calling thread until its operation completes; calls from
+/// several threads run at once and share one pool and one submit gate.
+///
+/// Errors throw runninghub::error, whose diag() says what happened; call(fn, ec)
+/// returns them instead. Money: as the client's (a submit that may have created
+/// a task is never repeated; errc::submit_outcome_unknown says so).
+/// Never call it from the facade's own thread (a handler or callback run by
+/// `async()`): it would wait for itself, so it throws errc::invalid_options.
+class RUNNINGHUB_EXPORT sync_client {
+public:
+    /// Throws runninghub::error (invalid_options) for invalid options, and for
+    /// `single_threaded` (callers' threads start operations here).
+    explicit sync_client(client_options opts);
+    /// Ends what is pending (its callers get errc::client_shut_down or
+    /// operation_aborted) and joins the thread.
+    ~sync_client();
+    sync_client(const sync_client&) = delete;
+    sync_client& operator=(const sync_client&) = delete;
+
+    task run(ai_app app, std::vector<node_input> inputs, run_options opts = {});
+    task run(workflow wf, std::vector<node_input> inputs, run_options opts = {});
+    task wait(std::string task_id, wait_options opts = {});
+    run_result run_and_wait(ai_app app, std::vector<node_input> inputs, run_options ro = {},
+                            run_and_wait_options opts = {});
+    task query(std::string task_id);
+    task cancel(std::string task_id);
+
+    /// Any operation of the client, blocking: `fn(client&, token)` starts it
+    /// with the token given. For example
+    /// `auto acct = sc.call([](client& c, auto token) { return c.account(token); });`
+    /// The result keeps what the operation handed over with its error (a
+    /// salvaged task id with errc::submit_outcome_unknown, the diagnostics).
+    template <class Fn>
+    auto call(Fn&& fn, error_code& ec) {
+        auto r = std::forward<Fn>(fn)(checked(), detail::future_pair_t{}).get();
+        ec = r.first;
+        return std::move(r.second);
+    }
+    /// The same, throwing runninghub::error (with the diagnostics) on an error.
+    template <class Fn>
+    auto call(Fn&& fn) {
+        return std::forward<Fn>(fn)(checked(), with_diagnostics(boost::asio::use_future)).get();
+    }
+
+    client_stats stats() const;
+    /// The client itself, whose executor is the facade's thread: for
+    /// asynchronous use beside the blocking calls.
+    client& async() noexcept;
+
+private:
+    client& checked();  // the client, or invalid_options on the facade's own thread
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+} // namespace runninghub
+
+/// @cond
+template <class T>
+struct boost::asio::async_result<runninghub::detail::future_pair_t, void(runninghub::error_code, T)> {
+    using return_type = std::future<std::pair<runninghub::error_code, T>>;
+    template <class Initiation, class... Args>
+    static return_type initiate(Initiation&& init, runninghub::detail::future_pair_t, Args&&... args) {
+        auto done = std::make_shared<std::promise<std::pair<runninghub::error_code, T>>>();
+        auto f = done->get_future();
+        std::forward<Initiation>(init)(
+            [done](runninghub::error_code ec, T v) { done->set_value({ec, std::move(v)}); },
+            std::forward<Args>(args)...);
+        return f;
+    }
+};
+/// @endcond
