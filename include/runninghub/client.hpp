@@ -34,6 +34,8 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associator.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <concepts>
@@ -52,7 +54,37 @@ template <class T>
 using handler = boost::asio::any_completion_handler<void(error_code, T)>;
 enum class legacy_kind { create, ai_app, quick };
 enum class upload_kind { v2, legacy, lora };
+
+/// `h` seen without its cancellation slot (its executor and allocator stay):
+/// erased so, it keeps no cancellation state of its own. Not Asio's
+/// bind_cancellation_slot, which cannot wrap a handler that is itself a binder on Boost 1.81.
+template <class H>
+struct unslotted {
+    H h;
+    template <class... A>
+    void operator()(A&&... a) { std::move(h)(std::forward<A>(a)...); }
+};
 } // namespace detail
+} // namespace runninghub
+
+namespace boost::asio {
+template <template <typename, typename> class Associator, typename H, typename DefaultCandidate>
+struct associator<Associator, runninghub::detail::unslotted<H>, DefaultCandidate> {
+    using type = typename Associator<H, DefaultCandidate>::type;
+    static type get(const runninghub::detail::unslotted<H>& u) noexcept { return Associator<H, DefaultCandidate>::get(u.h); }
+    static auto get(const runninghub::detail::unslotted<H>& u, const DefaultCandidate& c) noexcept
+        -> decltype(Associator<H, DefaultCandidate>::get(u.h, c)) {
+        return Associator<H, DefaultCandidate>::get(u.h, c);
+    }
+};
+template <typename H, typename Slot>
+struct associated_cancellation_slot<runninghub::detail::unslotted<H>, Slot> {
+    using type = Slot;
+    static type get(const runninghub::detail::unslotted<H>&, const Slot& s = Slot()) noexcept { return s; }
+};
+} // namespace boost::asio
+
+namespace runninghub {
 
 /// How a client uses an attached webhook listener.
 struct attach_options {
@@ -159,8 +191,15 @@ public:
     /// record on one shared timer, not a coroutine.
     template <class CompletionToken = default_token>
     auto wait(std::string task_id, wait_options opts = {}, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_wait, std::move(task_id),
-                        std::move(opts));
+        return boost::asio::async_initiate<CompletionToken, void(error_code, task)>(
+            [](auto h, std::shared_ptr<impl> self, std::string id, wait_options o) {
+                // The wait listens on the caller's slot itself; erased without it, the
+                // handler keeps no cancellation state of its own (~48 bytes a wait).
+                auto slot = boost::asio::get_associated_cancellation_slot(h);
+                start_wait(std::move(self), std::move(id), std::move(o),
+                           task_handler(detail::unslotted<decltype(h)>{std::move(h)}), slot);
+            },
+            token, impl_, std::move(task_id), std::move(opts));
     }
 
     /// Waits started from now on query their task as soon as the listener
@@ -425,7 +464,9 @@ private:
     static void start_run(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
                           run_options, task_handler);
     static void start_query(std::shared_ptr<impl>, std::string id, task_handler);
-    static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler);
+    /// `slot`: the caller's, when `h` was erased without it (wait()); else h's own.
+    static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler,
+                           boost::asio::cancellation_slot slot = {});
     static void start_cancel(std::shared_ptr<impl>, std::string id, task_handler);
     static void start_legacy_run(std::shared_ptr<impl>, legacy_kind, std::string id, std::string quick_code,
                                  std::vector<node_input>, run_options, task_handler);

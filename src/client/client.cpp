@@ -365,7 +365,8 @@ void client::start_cancel(std::shared_ptr<impl> self, std::string id, task_handl
     detail::launch(self, std::move(op), std::move(h));
 }
 
-void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options opts, task_handler h) {
+void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options opts, task_handler h,
+                        asio::cancellation_slot slot) {
     if (!detail::check_id(self, h, "task id", id))
         return;
     if (opts.timeout <= duration::zero())
@@ -379,9 +380,8 @@ void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options
     }
     // The scheduler's state belongs to the client's executor.
     auto ex = self->ex;
-    asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), h = std::move(h)]() mutable {
-        self->waits.add(std::move(id), std::move(opts), std::move(h));
-    });
+    asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), h = std::move(h),
+                        slot]() mutable { self->waits.add(std::move(id), std::move(opts), std::move(h), slot); });
 }
 
 } // namespace runninghub
