@@ -63,7 +63,7 @@ BOOST_AUTO_TEST_SUITE(allocations)
 
 // One query() at a time, after a warm-up. main (831b724) made 40 per query()
 // here: a coroutine frame per awaited I/O operation and per helper coroutine,
-// and Beast's parser storing every response header field; now 30.
+// and Beast's parser storing every response header field; now 30 (bound 31).
 BOOST_AUTO_TEST_CASE(query_allocations_per_request) {
 #ifndef RUNNINGHUB_COUNT_ALLOCATIONS
     std::cout << "allocations: not counted under a sanitizer\n";
@@ -91,14 +91,14 @@ BOOST_AUTO_TEST_CASE(query_allocations_per_request) {
     double per_request = double(counted) / n;
     std::cout << "allocations: " << per_request << " per query() on the client's thread (" << n << " queries)\n";
     BOOST_TEST(succeeded == n);
-    BOOST_TEST(per_request <= 34.0);
+    BOOST_TEST(per_request <= 31.0);
 #endif
 }
 
 // One run() at a time (each task then queried to its end, uncounted, so that its
 // slot frees). main (918051a) made 54 per run() here: three nested coroutines and
 // the gate's frame per submit, the endpoint's text, the body built as a JSON DOM;
-// now 37.
+// a89a354 made 37 (the task registry's node and id copy); now 35 (bound 36).
 BOOST_AUTO_TEST_CASE(run_allocations_per_submit) {
 #ifndef RUNNINGHUB_COUNT_ALLOCATIONS
     std::cout << "allocations: not counted under a sanitizer\n";
@@ -125,7 +125,7 @@ BOOST_AUTO_TEST_CASE(run_allocations_per_submit) {
     double per_request = double(counted) / n;
     std::cout << "allocations: " << per_request << " per run() on the client's thread (" << n << " submits)\n";
     BOOST_TEST(accepted == n);
-    BOOST_TEST(per_request <= 40.0);
+    BOOST_TEST(per_request <= 36.0);
 #endif
 }
 
