@@ -162,15 +162,15 @@ public:
     /// (operation_aborted does not cancel it at the service).
     template <class CompletionToken = default_token>
     auto run(ai_app app, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_run, false, std::move(app.id),
-                        std::move(inputs), std::move(opts));
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_run, false, std::move(app.id),
+                                std::move(inputs), std::move(opts));
     }
 
     /// POST /openapi/v2/run/workflow/{id}: submits a paid task. Contract as run(ai_app).
     template <class CompletionToken = default_token>
     auto run(workflow wf, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_run, true, std::move(wf.id),
-                        std::move(inputs), std::move(opts));
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_run, true, std::move(wf.id),
+                                std::move(inputs), std::move(opts));
     }
 
     /// POST /openapi/v2/query: the task as the service sees it now.
@@ -179,7 +179,7 @@ public:
     /// the repeats of retry.query. Cancellation: terminal, no side effect.
     template <class CompletionToken = default_token>
     auto query(std::string task_id, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_query, std::move(task_id));
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_query, std::move(task_id));
     }
 
     /// Polls until the task ends. Handler: void(error_code, task), the last
@@ -191,15 +191,8 @@ public:
     /// record on one shared timer, not a coroutine.
     template <class CompletionToken = default_token>
     auto wait(std::string task_id, wait_options opts = {}, CompletionToken&& token = {}) {
-        return boost::asio::async_initiate<CompletionToken, void(error_code, task)>(
-            [](auto h, std::shared_ptr<impl> self, std::string id, wait_options o) {
-                // The wait listens on the caller's slot itself; erased without it, the
-                // handler keeps no cancellation state of its own (~48 bytes a wait).
-                auto slot = boost::asio::get_associated_cancellation_slot(h);
-                start_wait(std::move(self), std::move(id), std::move(o),
-                           task_handler(detail::unslotted<decltype(h)>{std::move(h)}), slot);
-            },
-            token, impl_, std::move(task_id), std::move(opts));
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_wait, std::move(task_id),
+                                std::move(opts));
     }
 
     /// Waits started from now on query their task as soon as the listener
@@ -460,10 +453,23 @@ private:
     auto initiate(Token&& token, Fn fn, Args&&... args) {
         return initiate_as<task>(std::forward<Token>(token), fn, std::forward<Args>(args)...);
     }
+    /// run, query and wait: the operation listens on the caller's slot itself;
+    /// erased without it, the handler keeps no cancellation state of its own
+    /// (one allocation per request, ~48 bytes per pending wait).
+    template <class Token, class Fn, class... Args>
+    auto initiate_slotted(Token&& token, Fn fn, Args&&... args) {
+        return boost::asio::async_initiate<Token, void(error_code, task)>(
+            [fn](auto h, std::shared_ptr<impl> self, auto&&... a) {
+                auto slot = boost::asio::get_associated_cancellation_slot(h);
+                fn(std::move(self), std::move(a)..., task_handler(detail::unslotted<decltype(h)>{std::move(h)}), slot);
+            },
+            token, impl_, std::forward<Args>(args)...);
+    }
 
     static void start_run(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
-                          run_options, task_handler);
-    static void start_query(std::shared_ptr<impl>, std::string id, task_handler);
+                          run_options, task_handler, boost::asio::cancellation_slot slot = {});
+    static void start_query(std::shared_ptr<impl>, std::string id, task_handler,
+                            boost::asio::cancellation_slot slot = {});
     /// `slot`: the caller's, when `h` was erased without it (wait()); else h's own.
     static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler,
                            boost::asio::cancellation_slot slot = {});

@@ -335,7 +335,7 @@ void client::detach() {
 }
 
 void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id, std::vector<node_input> inputs,
-                       run_options opts, task_handler h) {
+                       run_options opts, task_handler h, asio::cancellation_slot slot) {
     if (!detail::check_id(self, h, "id", id))
         return;
     if (auto why = detail::run_arguments_error(workflow, inputs, opts); !why.empty())
@@ -348,14 +348,14 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
     target.append(detail::row(which).path).append(id);
     auto op = self->submit(which, std::move(target), detail::encode_run_body(inputs, opts, workflow),
                            std::move(opts.on_submit));
-    detail::launch(self, std::move(op), std::move(h));
+    detail::launch(self, std::move(op), std::move(h), slot);
 }
 
-void client::start_query(std::shared_ptr<impl> self, std::string id, task_handler h) {
+void client::start_query(std::shared_ptr<impl> self, std::string id, task_handler h, asio::cancellation_slot slot) {
     if (!detail::check_id(self, h, "task id", id))
         return;
     auto op = self->do_query(std::move(id));
-    detail::launch(self, std::move(op), std::move(h));
+    detail::launch(self, std::move(op), std::move(h), slot);
 }
 
 void client::start_cancel(std::shared_ptr<impl> self, std::string id, task_handler h) {
