@@ -34,6 +34,8 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associator.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <concepts>
@@ -52,7 +54,37 @@ template <class T>
 using handler = boost::asio::any_completion_handler<void(error_code, T)>;
 enum class legacy_kind { create, ai_app, quick };
 enum class upload_kind { v2, legacy, lora };
+
+/// `h` seen without its cancellation slot (its executor and allocator stay):
+/// erased so, it keeps no cancellation state of its own. Not Asio's
+/// bind_cancellation_slot, which cannot wrap a handler that is itself a binder on Boost 1.81.
+template <class H>
+struct unslotted {
+    H h;
+    template <class... A>
+    void operator()(A&&... a) { std::move(h)(std::forward<A>(a)...); }
+};
 } // namespace detail
+} // namespace runninghub
+
+namespace boost::asio {
+template <template <typename, typename> class Associator, typename H, typename DefaultCandidate>
+struct associator<Associator, runninghub::detail::unslotted<H>, DefaultCandidate> {
+    using type = typename Associator<H, DefaultCandidate>::type;
+    static type get(const runninghub::detail::unslotted<H>& u) noexcept { return Associator<H, DefaultCandidate>::get(u.h); }
+    static auto get(const runninghub::detail::unslotted<H>& u, const DefaultCandidate& c) noexcept
+        -> decltype(Associator<H, DefaultCandidate>::get(u.h, c)) {
+        return Associator<H, DefaultCandidate>::get(u.h, c);
+    }
+};
+template <typename H, typename Slot>
+struct associated_cancellation_slot<runninghub::detail::unslotted<H>, Slot> {
+    using type = Slot;
+    static type get(const runninghub::detail::unslotted<H>&, const Slot& s = Slot()) noexcept { return s; }
+};
+} // namespace boost::asio
+
+namespace runninghub {
 
 /// How a client uses an attached webhook listener.
 struct attach_options {
@@ -130,15 +162,15 @@ public:
     /// (operation_aborted does not cancel it at the service).
     template <class CompletionToken = default_token>
     auto run(ai_app app, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_run, false, std::move(app.id),
-                        std::move(inputs), std::move(opts));
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_run, false, std::move(app.id),
+                                std::move(inputs), std::move(opts));
     }
 
     /// POST /openapi/v2/run/workflow/{id}: submits a paid task. Contract as run(ai_app).
     template <class CompletionToken = default_token>
     auto run(workflow wf, std::vector<node_input> inputs, run_options opts = {}, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_run, true, std::move(wf.id),
-                        std::move(inputs), std::move(opts));
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_run, true, std::move(wf.id),
+                                std::move(inputs), std::move(opts));
     }
 
     /// POST /openapi/v2/query: the task as the service sees it now.
@@ -147,7 +179,7 @@ public:
     /// the repeats of retry.query. Cancellation: terminal, no side effect.
     template <class CompletionToken = default_token>
     auto query(std::string task_id, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_query, std::move(task_id));
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_query, std::move(task_id));
     }
 
     /// Polls until the task ends. Handler: void(error_code, task), the last
@@ -159,8 +191,8 @@ public:
     /// record on one shared timer, not a coroutine.
     template <class CompletionToken = default_token>
     auto wait(std::string task_id, wait_options opts = {}, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_wait, std::move(task_id),
-                        std::move(opts));
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_wait, std::move(task_id),
+                                std::move(opts));
     }
 
     /// Waits started from now on query their task as soon as the listener
@@ -421,11 +453,26 @@ private:
     auto initiate(Token&& token, Fn fn, Args&&... args) {
         return initiate_as<task>(std::forward<Token>(token), fn, std::forward<Args>(args)...);
     }
+    /// run, query and wait: the operation listens on the caller's slot itself;
+    /// erased without it, the handler keeps no cancellation state of its own
+    /// (one allocation per request, ~48 bytes per pending wait).
+    template <class Token, class Fn, class... Args>
+    auto initiate_slotted(Token&& token, Fn fn, Args&&... args) {
+        return boost::asio::async_initiate<Token, void(error_code, task)>(
+            [fn](auto h, std::shared_ptr<impl> self, auto&&... a) {
+                auto slot = boost::asio::get_associated_cancellation_slot(h);
+                fn(std::move(self), std::move(a)..., task_handler(detail::unslotted<decltype(h)>{std::move(h)}), slot);
+            },
+            token, impl_, std::forward<Args>(args)...);
+    }
 
     static void start_run(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
-                          run_options, task_handler);
-    static void start_query(std::shared_ptr<impl>, std::string id, task_handler);
-    static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler);
+                          run_options, task_handler, boost::asio::cancellation_slot slot = {});
+    static void start_query(std::shared_ptr<impl>, std::string id, task_handler,
+                            boost::asio::cancellation_slot slot = {});
+    /// `slot`: the caller's, when `h` was erased without it (wait()); else h's own.
+    static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler,
+                           boost::asio::cancellation_slot slot = {});
     static void start_cancel(std::shared_ptr<impl>, std::string id, task_handler);
     static void start_legacy_run(std::shared_ptr<impl>, legacy_kind, std::string id, std::string quick_code,
                                  std::vector<node_input>, run_options, task_handler);

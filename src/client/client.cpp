@@ -367,7 +367,7 @@ void client::detach() {
 }
 
 void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id, std::vector<node_input> inputs,
-                       run_options opts, task_handler h) {
+                       run_options opts, task_handler h, asio::cancellation_slot slot) {
     if (!detail::check_id(self, h, "id", id))
         return;
     if (auto why = detail::run_arguments_error(workflow, inputs, opts); !why.empty())
@@ -381,14 +381,14 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
     std::string why;
     auto op = self->submit(which, std::move(target), detail::encode_run_body(inputs, opts, workflow),
                            std::move(opts.on_submit), *detail::settings_of(opts.call, why));  // checked above
-    detail::launch(self, std::move(op), std::move(h));
+    detail::launch(self, std::move(op), std::move(h), slot);
 }
 
-void client::start_query(std::shared_ptr<impl> self, std::string id, task_handler h) {
+void client::start_query(std::shared_ptr<impl> self, std::string id, task_handler h, asio::cancellation_slot slot) {
     if (!detail::check_id(self, h, "task id", id))
         return;
     auto op = self->do_query(std::move(id));
-    detail::launch(self, std::move(op), std::move(h));
+    detail::launch(self, std::move(op), std::move(h), slot);
 }
 
 void client::start_cancel(std::shared_ptr<impl> self, std::string id, task_handler h) {
@@ -398,7 +398,8 @@ void client::start_cancel(std::shared_ptr<impl> self, std::string id, task_handl
     detail::launch(self, std::move(op), std::move(h));
 }
 
-void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options opts, task_handler h) {
+void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options opts, task_handler h,
+                        asio::cancellation_slot slot) {
     if (!detail::check_id(self, h, "task id", id))
         return;
     if (opts.timeout <= duration::zero())
@@ -412,9 +413,8 @@ void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options
     }
     // The scheduler's state belongs to the client's executor.
     auto ex = self->ex;
-    asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), h = std::move(h)]() mutable {
-        self->waits.add(std::move(id), std::move(opts), std::move(h));
-    });
+    asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), h = std::move(h),
+                        slot]() mutable { self->waits.add(std::move(id), std::move(opts), std::move(h), slot); });
 }
 
 } // namespace runninghub

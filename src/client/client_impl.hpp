@@ -131,14 +131,16 @@ error_code error_of(const std::pair<error_code, T>& r) { return r.first; }
 template <class T>
 T& value_of(std::pair<error_code, T>& r) { return r.second; }
 
-/// Runs an operation's coroutine on the client's executor: the handler's
-/// cancellation slot reaches it, its (error, value) goes to the handler.
-/// co_spawn completes through the handler's own executor and slot, so the
-/// handler is called directly.
+/// Runs an operation's coroutine on the client's executor: `slot` (the
+/// caller's, when h was erased without it; else h's own) reaches it, its
+/// (error, value) goes to the handler. co_spawn completes through the
+/// handler's own executor and that slot, so the handler is called directly.
 template <class R, class T>
-void launch(const std::shared_ptr<detail::client_impl>& self, boost::asio::awaitable<R> op, detail::handler<T> h) {
+void launch(const std::shared_ptr<detail::client_impl>& self, boost::asio::awaitable<R> op, detail::handler<T> h,
+            boost::asio::cancellation_slot slot = {}) {
     namespace asio = boost::asio;
-    auto slot = asio::get_associated_cancellation_slot(h);
+    if (!slot.is_connected())
+        slot = asio::get_associated_cancellation_slot(h);
     auto hex = asio::get_associated_executor(h, self->ex);
     asio::co_spawn(self->ex, std::move(op),
                    asio::bind_cancellation_slot(

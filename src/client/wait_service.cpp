@@ -6,22 +6,37 @@
 #include <boost/asio/post.hpp>
 
 #include <cassert>
+#include <cstring>
+#include <new>
 
 namespace asio = boost::asio;
 
 namespace runninghub::detail {
 
-/// A pending wait: its schedule (the queue's part), its handler and the
-/// cancellation of its query in flight. A compact record, not a coroutine.
+/// A pending wait: its schedule (the queue's part), its handler, the slot it
+/// listens on and the cancellation of its query in flight. A compact record,
+/// not a coroutine: one heap block, the task id's bytes in its tail.
 struct wait_service::record : wait_entry {
     // any_completion_handler must be constructed, never assigned, on Boost 1.81.
-    record(std::string task_id, detail::handler<task> h) : wait_entry(std::move(task_id)), handler(std::move(h)) {}
+    record(std::string_view task_id, detail::handler<task> h) : wait_entry(task_id), handler(std::move(h)) {}
     std::atomic<std::uint32_t> cancel_posts{0};  // cancellations posted, not yet handled (any thread)
     detail::handler<task> handler;
+    asio::cancellation_slot caller;  // where cancel_fn is installed (cleared when the wait ends)
     asio::cancellation_signal query_cancel;
+
+    static record* make(std::string_view id, detail::handler<task> h) {
+        void* p = ::operator new(sizeof(record) + id.size());
+        char* tail = static_cast<char*>(p) + sizeof(record);
+        std::memcpy(tail, id.data(), id.size());
+        return ::new (p) record(std::string_view(tail, id.size()), std::move(h));
+    }
+    static void destroy(record* r) {
+        r->~record();
+        ::operator delete(static_cast<void*>(r));
+    }
 };
-// First member in wait_entry's tail padding: 104 bytes, a 112-byte heap block.
-static_assert(sizeof(wait_entry) <= 80);
+// First member in wait_entry's tail padding: 96 bytes, plus a 19-digit id a 128-byte heap block.
+static_assert(sizeof(wait_entry) <= 64);
 
 struct wait_service::cancel_fn {
     wait_service* self;
@@ -53,21 +68,24 @@ wait_service::wait_service(asio::any_io_executor ex, const client_options& opts,
 
 wait_service::~wait_service() { shutdown(); }
 
-void wait_service::add(std::string id, wait_options opts, detail::handler<task> h) {
+void wait_service::add(std::string id, wait_options opts, detail::handler<task> h, asio::cancellation_slot slot) {
     if (shut_) {
         task t;
         t.id = std::move(id);
         return deliver(ex_, std::move(h), make_error_code(errc::client_shut_down), std::move(t));
     }
     assert(!anchor_.expired() && "wait_service::anchor() must be set before waits are added");
-    auto* r = new record(std::move(id), std::move(h));
+    auto* r = record::make(id, std::move(h));
     auto now = clock::now();
     queue_.add(*r, std::move(opts.poll), opts.timeout, tasks_.accepted_at(r->id).value_or(now), now, uniform());
     if (opts.on_status)
         watchers_.emplace(r, std::move(opts.on_status));
-    auto slot = asio::get_associated_cancellation_slot(r->handler);
-    if (slot.is_connected())
+    if (!slot.is_connected())
+        slot = asio::get_associated_cancellation_slot(r->handler);
+    if (slot.is_connected()) {
+        r->caller = slot;
         slot.template emplace<cancel_fn>(cancel_fn{this, r});
+    }
     ++pending_;
     arm();
 }
@@ -147,9 +165,9 @@ void wait_service::on_query(record* r, std::exception_ptr ep, outcome o) {
             w->second(o.t);  // QUEUED -> RUNNING …; the end goes to the handler
     if (v.contradicted) {
         if (forget_)
-            forget_(r->id);
+            forget_(std::string(r->id));
         if (log_.enabled(log_level::info))
-            log_(log_level::info, "wait " + r->id + ": its TASK_END event was forged or early, the task is " +
+            log_(log_level::info, "wait " + std::string(r->id) + ": its TASK_END event was forged or early, the task is " +
                                       std::string(to_string(o.t.status)) + ": event forgotten, polling on");
     }
     if (v.finish) {
@@ -163,7 +181,7 @@ void wait_service::on_query(record* r, std::exception_ptr ep, outcome o) {
         }
         finish(r, v.ec, std::move(o.t));
     } else if (o.ec && log_.enabled(log_level::debug)) {
-        log_(log_level::debug, "wait " + r->id + ": query failed (" + o.ec.message() + "), polling on");
+        log_(log_level::debug, "wait " + std::string(r->id) + ": query failed (" + o.ec.message() + "), polling on");
     }
     pump();
 }
@@ -190,7 +208,8 @@ void wait_service::finish(record* r, error_code ec, task t) {
     watchers_.erase(r);
     if (r->inflight)
         r->query_cancel.emit(asio::cancellation_type::terminal);
-    asio::get_associated_cancellation_slot(r->handler).clear();
+    if (r->caller.is_connected())
+        r->caller.clear();
     if (!is_terminal(t.status) && ec != errc::client_shut_down)
         tasks_.ended(r->id, false, clock::now());
     auto h = std::move(r->handler);
@@ -204,7 +223,7 @@ void wait_service::finish(record* r, error_code ec, task t) {
 
 void wait_service::maybe_delete(record* r) {
     if (r->done && !r->inflight && r->cancel_posts.load(std::memory_order_acquire) == 0)
-        delete r;
+        record::destroy(r);
 }
 
 void wait_service::shutdown() {

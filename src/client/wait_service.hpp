@@ -34,8 +34,9 @@ public:
     void anchor(std::weak_ptr<void> owner) { anchor_ = std::move(owner); }
 
     /// Completes `h` when the task ends, the wait times out or is cancelled
-    /// (terminal cancellation through h's slot), or the service shuts down.
-    void add(std::string id, wait_options opts, detail::handler<task> h);
+    /// (terminal cancellation through `slot`, or h's own when it is not
+    /// connected), or the service shuts down.
+    void add(std::string id, wait_options opts, detail::handler<task> h, boost::asio::cancellation_slot slot = {});
     void shutdown();
     /// Webhooks attached (`safety` > 0: waits added from now on poll at that
     /// interval) or detached (zero: every wait goes back to normal polling).

@@ -22,12 +22,14 @@
 namespace runninghub::detail {
 
 /// One pending wait's schedule. The shell derives its record (handler,
-/// cancellation) from it; the queue only ever sees this part. Compact (80 bytes,
+/// cancellation) from it; the queue only ever sees this part. Compact (64 bytes,
 /// tail padding left to the shell's record): a batch may park 100,000 of them;
 /// an own poll policy lives in the queue, not here.
 struct wait_entry {
-    explicit wait_entry(std::string task_id) : id(std::move(task_id)) {}
-    std::string id;
+    /// `task_id`'s bytes must outlive the entry: the shell keeps them in its
+    /// record's own allocation (no heap copy of a 19-digit id per wait).
+    explicit wait_entry(std::string_view task_id) : id(task_id) {}
+    std::string_view id;
     time_point due{}, deadline{};
     time_point started{};                 // when the task was accepted (or the wait began)
     time_point last_running{};            // the last poll that found it still running
