@@ -14,7 +14,13 @@ generator=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' "$build/CMakeCache.txt")
 if [ -f "$shared/CMakeCache.txt" ] && ! grep -qx "CMAKE_GENERATOR:INTERNAL=$generator" "$shared/CMakeCache.txt"; then
     rm -rf "$shared"
 fi
-cmake -S "$root" -B "$shared" -G "$generator" -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_TYPE="$build_type" \
+# ... and its flags for the build type (scripts/setup.sh sets them: -g1).
+flags=()
+if [ -n "$build_type" ]; then
+    var=CMAKE_CXX_FLAGS_${build_type^^}
+    flags=(-D"$var=$(sed -n "s/^$var:STRING=//p" "$build/CMakeCache.txt")")
+fi
+cmake -S "$root" -B "$shared" -G "$generator" -DBUILD_SHARED_LIBS=ON -DCMAKE_BUILD_TYPE="$build_type" "${flags[@]}" \
       -DRUNNINGHUB_BUILD_TESTS=OFF -DRUNNINGHUB_BUILD_TOOLS=OFF >/dev/null
 cmake --build "$shared" -j2 --target runninghub >/dev/null
 cmake --install "$shared" --prefix "$prefix" >/dev/null
