@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Batches against an account limit, through the CLI and a standalone emulator
 # process (issue 9): throughput against limit ÷ task time, every job's task
 # created once, nothing lost to back-pressure, resume after SIGKILL.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // bench_client: drives client.query() with a fixed number of requests in flight
 // and reports requests/s, client CPU µs per request (getrusage of the client's
 // thread) and peak RSS.

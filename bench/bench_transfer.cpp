@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Upload and download throughput and peak memory for one big file against the
 // in-process emulator (HTTPS, loopback).   bench_transfer [MiB=200] [dir=/tmp]
 #include <runninghub/client.hpp>

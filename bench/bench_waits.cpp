@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // bench_waits: memory per pending wait. Starts N waits (default 100000) on one
 // task whose first poll is an hour away, measures the RSS they add, then
 // cancels all of them and times it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Client CPU per HTTPS request, side by side with wrk, against the same
 # standalone emulator process (one thread), same concurrency, in one run.
 #   bench/compare.sh            (env: BUILD_DIR, CONCURRENCY=32, REQUESTS=100000, DURATION=10)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The process's peak resident set (Linux), for the benchmarks and the bounded-memory test.
 

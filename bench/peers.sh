@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The library on the side-by-side HTTPS table of ../shared/bench-peers (issue 12): wrk, the naive Beast
 # loop and runninghub-cpp (default and single_threaded), the library built from this checkout and
 # consumed through find_package from an install prefix.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # runninghub.pc for builds without CMake (`pkg-config --cflags --libs runninghub`).
 # Relocatable: the prefix is found from the file's own place (${pcfiledir}).
 # The public headers use Boost.JSON and Boost.URL, so their libraries are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // How the emulated service answers: its JSON envelopes. Every helper returns
 // false, read as "no task was created", so that a route can `return` it.

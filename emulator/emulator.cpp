@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // runninghub::emulator: the facade, and the wiring of the emulated service
 // (state, routes, files, webhooks, faults) onto the shared server core.
 #include <runninghub/emulator.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Fault injection (5xx, 429, busy codes, drops, delays, garbled answers) and
 // the chaos accounting: every submit answer a fault destroyed, with or

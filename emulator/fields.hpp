@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Reading request fields. The emulator parses for itself: a test oracle that
 // shared the client's JSON helpers would share their bugs too.

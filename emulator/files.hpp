@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Files: uploads (multipart forms and presigned PUTs) stored on disk, result
 // files generated on the fly; both served back with Range, If-Range, ETag and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // What the emulator's stream code shares: completions as (error, value) tuples.
 

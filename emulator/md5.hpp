@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // MD5 of the emulator's files over OpenSSL's EVP interface, fed in chunks. The
 // emulator's own copy: a test oracle shares no code with the client it checks.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // An incremental multipart/form-data reader (RFC 7578): fed the body in
 // chunks of any size, it reports each part's headers and streams its data,

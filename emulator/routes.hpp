@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The emulated service's routes: one table of (method, path) -> handler rows.
 // A row's family says what is checked before its handler runs; the router

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The legacy API: the key in the JSON body, the {code, msg, data} envelope;
 // and the app metadata pages (apiCallDemo, model params).
 #include "fields.hpp"

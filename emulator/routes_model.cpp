@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The Standard Model API: POST /openapi/v2/{endpoint} with typed parameters,
 // the model catalogue and price previews.
 #include "routes.hpp"

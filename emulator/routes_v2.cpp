@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The v2 API: Bearer key, JSON bodies, flat task answers.
 #include "fields.hpp"
 #include "routes.hpp"

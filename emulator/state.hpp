@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The emulated service's state: keys, tasks (their status computed from
 // timestamps, never stepped), stored files and the counters, under one mutex.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // TASK_END callbacks: the body shapes seen in the wild, deliberate loss and
 // duplicates, retries, and the small HTTP(S) client that posts them.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A batch of distinct jobs with a crash-safe journal: the first run is stopped
 // part way (as Ctrl-C would), the second run over the same journal finishes
 // it, waiting for the tasks already accepted instead of paying for them again.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Without coroutines: the same operations with a callback, and with
 // std::future from a thread that does not run the io_context.
 #include "service.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One io_context and one client per thread, the layout of a server that pins
 // a thread per core: each client is used only from its own thread, so it may
 // drop its internal strand (client_options::single_threaded), the fastest way

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The client's log lines into spdlog, and its statistics exported in the
 // Prometheus text format (what a /metrics endpoint would serve). Log lines
 // never hold the API key.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Quick start: submit one task of an AI app, wait for its end, print its results.
 #include "service.hpp"
 

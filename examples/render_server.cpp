@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // An HTTP service in front of RunningHub: POST /render with a prompt as the
 // body answers when the task ends, with its result URLs. Several threads run
 // one io_context; one client serves every connection. SIGINT/SIGTERM: stop

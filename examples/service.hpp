@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Where the examples send their tasks: the real service when
 // RUNNINGHUB_API_KEY is set (every task is paid for), otherwise an emulator

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Testing your own code against the emulator: an account limit, lost answers
 // and busy answers, injected on purpose. `submit_all` stands for your code; the
 // checks are what it must get right with paid tasks. Always the emulator, never

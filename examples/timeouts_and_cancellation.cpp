@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Deadlines and cancellation: a wait that times out, a wait cancelled through
 // its cancellation slot, and run_and_wait's one deadline that also cancels the
 // task at the service. A timed-out or cancelled wait leaves the task running

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Webhooks on the application's own io_context: a listener for RunningHub's
 // TASK_END callbacks, reached from outside through a reverse proxy path, e.g.
 //   nginx:  location /runninghub/webhook/ { proxy_pass http://127.0.0.1:8089; }

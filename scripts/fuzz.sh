@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Builds the libFuzzer targets (test/fuzz, clang) and runs each for
 # FUZZ_SECONDS (default 30), two at a time; fails on any crash, leak or
 # sanitizer report. Installs clang when missing (Debian 12, as root).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Sourced by the scripts: install_missing WHO PACKAGE... installs, as root on
 # Debian 12, the packages not yet there (one apt-get run), naming them.
 install_missing() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Installs what is missing (Debian 12, as root), then configures and builds:
 # everything, or only the targets given (`setup.sh cli`: the command-line tool,
 # which is all the main job needs).

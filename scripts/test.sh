@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Sets up, builds and runs the whole test suite (ctest).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <runninghub/error.hpp>
 
 #include <boost/asio/error.hpp>
@@ -234,8 +235,9 @@ std::string diagnostics::to_string() const {
     return s;
 }
 
-error::error(error_code ec, diagnostics diag)
-    : system_error(ec, diag.to_string()), diag_(std::move(diag)) {}
+error::error(error_code ec, diagnostics diag, std::string task_id)
+    : system_error(ec, task_id.empty() ? diag.to_string() : diag.to_string() + " (task " + task_id + ")"),
+      diag_(std::move(diag)), task_id_(std::move(task_id)) {}
 
 error::error(error_code ec, const std::string& what_arg) : system_error(ec, what_arg) {}
 

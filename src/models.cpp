@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <runninghub/models.hpp>
 
 #include <boost/json.hpp>
@@ -34,10 +35,14 @@ namespace {
 
 // A field of the failedReason object as text: a string as it is, a list of
 // strings joined with newlines (tracebacks), anything else as JSON.
+// ComfyUI's lines end in a newline; one that does not gets it.
 std::string joined(const boost::json::array& a) {
     std::string out;
-    for (auto& x : a)
+    for (auto& x : a) {
         out.append(x.get_string());
+        if (!out.empty() && out.back() != '\n')
+            out += '\n';
+    }
     return out;
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <runninghub/options.hpp>
 
 #include "codec/scrub.hpp"

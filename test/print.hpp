@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // How Boost.Test prints our enums in failure messages.
 #include <runninghub/error.hpp>

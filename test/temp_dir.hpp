@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // A fresh directory for one test, removed with everything in it at the end.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // runninghub::batch_runner: many jobs through one client, each with its files
 // uploaded, submitted, waited for and (optionally) downloaded, with bounded

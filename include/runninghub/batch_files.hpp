@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The files of a batch as the CLI uses them, for any program: a jobs file
 // (JSON Lines, one job per line) read into batch_jobs, and a results file

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // runninghub::emulator: an in-process RunningHub server for tests, demos and
 // benchmarks. HTTPS on 127.0.0.1 with an ephemeral port and a certificate made

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Error codes of the RunningHub service and of this client, one category.
 
@@ -147,12 +148,17 @@ struct RUNNINGHUB_EXPORT diagnostics {
 /// Exception for the edges (constructors, from_env): the code plus diagnostics.
 class RUNNINGHUB_EXPORT error : public boost::system::system_error {
 public:
-    error(error_code ec, diagnostics diag);
+    error(error_code ec, diagnostics diag, std::string task_id = {});
     error(error_code ec, const std::string& what_arg);
     const diagnostics& diag() const noexcept { return diag_; }
+    /// The task the failed operation names, so that no paid task is lost to
+    /// an exception: a salvaged id with submit_outcome_unknown, the accepted
+    /// task with wait_timeout, deadline_exceeded or task_failed. Empty: none.
+    const std::string& task_id() const noexcept { return task_id_; }
 
 private:
     diagnostics diag_;
+    std::string task_id_;
 };
 
 } // namespace runninghub

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 /// @file
 /// RUNNINGHUB_EXPORT marks the public API. The library compiles with hidden

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Files: what to upload, what an upload returns, and how a result file is downloaded.
 

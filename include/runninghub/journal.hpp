@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // runninghub::batch_journal: a crash-safe record of a batch of paid submits.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // All typed models (kept for existing code): the task, files and service
 // headers, one concept each.

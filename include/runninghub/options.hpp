@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Options of the client: what to connect to, with which key, and its policies
 // (policies.hpp).

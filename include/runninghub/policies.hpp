@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Policies: how long each phase may take, how the pool keeps connections, how
 // tasks are polled, what is repeated and how much, and the client's throttle.
@@ -93,9 +94,10 @@ struct call_overrides {
     std::optional<duration> timeout;    // each request's deadline, instead of timeouts::request
     std::optional<retry_policy> retry;  // instead of retry_options::submit (run) or ::query
     /// Added to each request of the call, e.g. a trace id. A field the client
-    /// writes itself (Host, Authorization, Content-Type, Content-Length,
-    /// Connection …), a name that is not an HTTP token or a value holding CR,
-    /// LF or NUL is refused with errc::invalid_options, before anything is sent.
+    /// writes itself or that would change the answer's bytes (Host,
+    /// Authorization, any Content-*, Accept-Encoding, Connection …), a name that
+    /// is not an HTTP token or a value holding a control character (CR, LF …)
+    /// is refused with errc::invalid_options, before anything is sent.
     std::vector<std::pair<std::string, std::string>> headers;
 };
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The whole public API of runninghub-cpp in one include. Each header below is
 // one concept and compiles on its own; include only those you use to build faster.

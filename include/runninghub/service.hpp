@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The account, webhook records, app and workflow metadata, and any other
 // JSON endpoint of the service (api_request).

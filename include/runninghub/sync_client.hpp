@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // A blocking facade over runninghub::client, for code without an event loop.
 
@@ -31,8 +32,10 @@ public:
     /// Throws runninghub::error (invalid_options) for invalid options, and for
     /// `single_threaded` (callers' threads start operations here).
     explicit sync_client(client_options opts);
-    /// Ends what is pending (its callers get errc::client_shut_down or
-    /// operation_aborted) and joins the thread.
+    /// Shuts the client down and joins the thread: pending calls end with
+    /// errc::client_shut_down or operation_aborted, a request already out at
+    /// its deadline at the latest, a backoff sleep when it ends. Destroy it
+    /// only once no other thread is inside one of its calls.
     ~sync_client();
     sync_client(const sync_client&) = delete;
     sync_client& operator=(const sync_client&) = delete;
@@ -52,25 +55,36 @@ public:
     /// salvaged task id with errc::submit_outcome_unknown, the diagnostics).
     template <class Fn>
     auto call(Fn&& fn, error_code& ec) {
-        auto r = std::forward<Fn>(fn)(checked(), detail::future_pair_t{}).get();
+        using result = decltype(std::forward<Fn>(fn)(std::declval<client&>(), detail::future_pair_t{}).get().second);
+        if (on_own_thread()) {
+            ec = errc::invalid_options;
+            return result{};
+        }
+        auto r = std::forward<Fn>(fn)(*client_, detail::future_pair_t{}).get();
         ec = r.first;
         return std::move(r.second);
     }
-    /// The same, throwing runninghub::error (with the diagnostics) on an error.
+    /// The same, throwing runninghub::error (with the diagnostics and the
+    /// task id, error::task_id()) on an error.
     template <class Fn>
     auto call(Fn&& fn) {
-        return std::forward<Fn>(fn)(checked(), with_diagnostics(boost::asio::use_future)).get();
+        if (on_own_thread())
+            throw error(errc::invalid_options, "sync_client: a blocking call from the client's own thread would "
+                                               "wait for itself; use async() there");
+        return std::forward<Fn>(fn)(*client_, with_diagnostics(boost::asio::use_future)).get();
     }
 
+    /// The client's counters, read on its thread.
     client_stats stats() const;
     /// The client itself, whose executor is the facade's thread: for
     /// asynchronous use beside the blocking calls.
     client& async() noexcept;
 
 private:
-    client& checked();  // the client, or invalid_options on the facade's own thread
+    bool on_own_thread() const noexcept;
     struct impl;
     std::unique_ptr<impl> impl_;
+    client* client_ = nullptr;
 };
 
 } // namespace runninghub

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // What a task is: its target (AI app or workflow), node inputs, run options,
 // status and results. IDs are strings end to end.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // runninghub::webhook_listener: a small HTTP(S) server that receives
 // RunningHub's TASK_END callbacks. Attached to a client (client::attach), it

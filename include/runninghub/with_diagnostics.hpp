@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // with_diagnostics(token): a completion token adapter for operations whose
 // signature is void(error_code, T), where T carries the diagnostics. A failure
@@ -18,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <exception>
+#include <string>
 #include <type_traits>
 #include <utility>
 
@@ -49,13 +51,24 @@ const diagnostics& diagnostics_of(const T& value) {
         return value.t.diag;
 }
 
+/// The task a result names (its id, or its task's), for runninghub::error::task_id().
+template <class T>
+std::string task_id_of(const T& value) {
+    if constexpr (requires { value.id; })
+        return value.id;
+    else if constexpr (requires { value.t.id; })
+        return value.t.id;
+    else
+        return {};
+}
+
 template <class Handler, class T>
 struct diagnostics_handler {
     Handler handler;
     void operator()(error_code ec, T value) {
         if (!ec)
             return std::move(handler)(std::exception_ptr(), std::move(value));
-        auto ep = std::make_exception_ptr(error(ec, diagnostics_of(value)));
+        auto ep = std::make_exception_ptr(error(ec, diagnostics_of(value), task_id_of(value)));
         std::move(handler)(ep, std::move(value));
     }
 };

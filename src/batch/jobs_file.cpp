@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Jobs files: JSON Lines into batch_jobs, every line checked before anything is submitted.
 #include <runninghub/batch_files.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Results files: one JSON line per job as it ends, durable, read back on resume.
 #include <runninghub/batch_files.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The state one batch run shares between its workers (all on the client's strand).
 

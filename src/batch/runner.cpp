@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // batch_runner: workers over the jobs, the room at the submit gate, progress,
 // and the stop (graceful first, at once on a second cancellation).
 #include "batch/run_state.hpp"

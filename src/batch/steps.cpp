@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One job of a batch, step by step: its files, the room at the submit gate,
 // the journalled submit, the wait (or a stop's cancel), the downloads.
 #include "batch/run_state.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "client/client_impl.hpp"
 #include "core/headers.hpp"
 
@@ -349,7 +350,7 @@ void client::attach(webhook_listener& listener, attach_options o) {
     });
     asio::dispatch(self->ex, [self, url = std::move(url), safety = o.safety_poll_interval,
                               forget = listener.forget_function()]() mutable {
-        self->webhook_url = url;
+        self->set_callback_url(url);
         self->waits.set_safety_interval(safety);
         self->waits.set_forget(std::move(forget));  // events a query contradicts are forgotten there
     });
@@ -361,7 +362,7 @@ void client::detach() {
     auto self = impl_;
     ++self->webhook_generation;
     asio::dispatch(self->ex, [self] {
-        self->webhook_url.clear();
+        self->set_callback_url({});
         self->waits.set_safety_interval(duration::zero());
     });
 }
@@ -374,7 +375,7 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
     auto which = workflow ? endpoint_id::run_workflow : endpoint_id::run_ai_app;
     if (opts.webhook_url.empty())
-        opts.webhook_url = self->webhook_url;  // an attached listener's callback URL
+        opts.webhook_url = self->callback_url();  // an attached listener's
     std::string target;  // one allocation: path + id built by operator+ grew it a second time
     target.reserve(detail::row(which).path.size() + id.size());
     target.append(detail::row(which).path).append(id);

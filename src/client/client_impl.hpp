@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The client's state, shared by the client handle and its pending operations,
 // and the one call path every operation goes through:
@@ -28,6 +29,7 @@
 #include <array>
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <random>
 
 namespace runninghub {
@@ -117,7 +119,18 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     std::array<endpoint_stats, static_cast<std::size_t>(detail::endpoint_id::count)> calls{};
     std::map<std::string, endpoint_stats, std::less<>> other_calls;  // call_api's paths
     bool seed_asked = false;                     // fetch_seed started
-    std::string webhook_url;                     // filled into run bodies when set
+    /// The attached listener's callback URL, filled into run bodies when set.
+    /// Read where operations start (any thread), written by attach/detach: locked.
+    std::string callback_url() const {
+        std::lock_guard lk(webhook_mutex);
+        return webhook_url;
+    }
+    void set_callback_url(std::string url) {
+        std::lock_guard lk(webhook_mutex);
+        webhook_url = std::move(url);
+    }
+    mutable std::mutex webhook_mutex;
+    std::string webhook_url;
     std::atomic<std::uint64_t> webhook_generation{0};  // events of older attachments are ignored
     detail::wait_service waits;
 };
@@ -151,6 +164,10 @@ void launch(const std::shared_ptr<detail::client_impl>& self, boost::asio::await
                                    std::rethrow_exception(ep);
                                } catch (const boost::system::system_error& e) {
                                    ec = e.code();
+                               } catch (const std::bad_alloc&) {
+                                   ec = make_error_code(boost::system::errc::not_enough_memory);
+                               } catch (...) {  // e.g. a callback that threw: never out of the io thread
+                                   ec = make_error_code(boost::system::errc::state_not_recoverable);
                                }
                            }
                            std::move(h)(ec, std::move(value_of(r)));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Downloads of result files: resumable with Range, verified by length and
 // MD5 (the rules are core/resume's). Bytes stream through a 64 KiB buffer;
 // file writes are synchronous on the client's executor, one chunk at a time.

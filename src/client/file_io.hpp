@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Why the last C file call failed, for diagnostics (upload and download).
 

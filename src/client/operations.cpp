@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The operations other than run / query / wait / cancel: each checks its
 // arguments and names its endpoint row; the call path does the rest.
 
@@ -66,7 +67,7 @@ void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std:
                                            endpoint_id::legacy_quick};
     auto which = rows[static_cast<int>(kind)];
     if (opts.webhook_url.empty())
-        opts.webhook_url = self->webhook_url;
+        opts.webhook_url = self->callback_url();
     auto body = detail::encode_legacy_run_body(kind == legacy_kind::create ? "workflowId" : "webappId", id,
                                                quick_code, inputs, opts);
     std::string why;
@@ -119,14 +120,22 @@ void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, 
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
                                      "model endpoint \"" + detail::excerpt(endpoint, 64) +
                                          "\" must be path segments of [0-9A-Za-z._-], e.g. \"rhart-image-v1/text-to-image\"");
+    if (opts.retain_seconds || !opts.extra_fields.empty())
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
+                                     "run_options::retain_seconds and extra_fields are for app and workflow runs: "
+                                     "a model call's fields go in its params");
+    std::string why;
+    auto cs = detail::settings_of(opts.call, why);
+    if (!cs)
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
     if (!opts.webhook_url.empty())
         params["webhookUrl"] = opts.webhook_url;
-    else if (!self->webhook_url.empty() && !params.contains("webhookUrl"))
-        params["webhookUrl"] = self->webhook_url;
+    else if (auto url = self->callback_url(); !url.empty() && !params.contains("webhookUrl"))
+        params["webhookUrl"] = std::move(url);
     auto which = endpoint_id::model;
     detail::launch(self,
                    self->submit(which, std::string(detail::row(which).path) + endpoint, json::serialize(params),
-                                std::move(opts.on_submit)),
+                                std::move(opts.on_submit), std::move(*cs)),
                    std::move(h));
 }
 

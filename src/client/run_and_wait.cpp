@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // run_and_wait: a composed operation of callbacks (not a coroutine), so that
 // one inner cancellation signal, emitted by the deadline timer or by the
 // caller's cancellation, stops whichever phase runs; then an accepted task is

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The submit path: the gate (the account's concurrency, discovered), one
 // submit exchange, and what its answer means (accepted, full, repeat, give up).
 #include "client/client_impl.hpp"
@@ -181,8 +182,8 @@ asio::awaitable<detail::outcome> detail::client_impl::submit(endpoint_id which, 
         if (limiter.enabled())
             r.ec = co_await pace();
         if (!r.ec && on_submit) {
-            auto cs = co_await asio::this_coro::cancellation_state;
-            submit_sending(on_submit, cs.cancelled() != asio::cancellation_type::none, r);
+            auto state = co_await asio::this_coro::cancellation_state;
+            submit_sending(on_submit, state.cancelled() != asio::cancellation_type::none, r);
         }
         if (!r.ec) {
             auto sent_at = clock::now();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "client/submit_gate.hpp"
 
 #include "net/use_tuple.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The submit gate: the account's concurrency as a FIFO async semaphore whose
 // size is core/flow's submit_window. Only the queue of waiters and the probe

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: BSL-1.0
 #include <runninghub/sync_client.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <future>
 #include <optional>
 #include <thread>
 
@@ -22,7 +24,7 @@ sync_client::sync_client(client_options opts) : impl_(std::make_unique<impl>()) 
     if (opts.single_threaded)
         throw error(errc::invalid_options, "sync_client: client_options::single_threaded must be false "
                                            "(operations start from the callers' threads)");
-    impl_->c.emplace(impl_->io.get_executor(), std::move(opts));  // throws before a thread exists
+    client_ = &impl_->c.emplace(impl_->io.get_executor(), std::move(opts));  // throws before a thread exists
     impl_->thread = std::thread([io = &impl_->io] { io->run(); });
 }
 
@@ -33,15 +35,17 @@ sync_client::~sync_client() {
     impl_->thread.join();
 }
 
-client& sync_client::checked() {
-    if (impl_->io.get_executor().running_in_this_thread())
-        throw error(errc::invalid_options, "sync_client: a blocking call from the client's own thread would "
-                                           "wait for itself; use async() there");
-    return *impl_->c;
-}
+bool sync_client::on_own_thread() const noexcept { return impl_->io.get_executor().running_in_this_thread(); }
 
-client& sync_client::async() noexcept { return *impl_->c; }
-client_stats sync_client::stats() const { return impl_->c->stats(); }
+client& sync_client::async() noexcept { return *client_; }
+
+client_stats sync_client::stats() const {
+    if (on_own_thread())
+        return client_->stats();
+    std::promise<client_stats> s;
+    asio::post(client_->get_executor(), [&] { s.set_value(client_->stats()); });
+    return s.get_future().get();
+}
 
 task sync_client::run(ai_app app, std::vector<node_input> inputs, run_options opts) {
     return call([&](client& c, auto token) { return c.run(std::move(app), std::move(inputs), std::move(opts), token); });

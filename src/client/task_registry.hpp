@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The tasks this client has seen accepted and not yet seen end: what submits
 // and waits share. Each holds a slot of the submit gate until it ends or its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Uploads (v2 binary, legacy, LoRA): files stream through a 64 KiB buffer,
 // never whole in memory. File reads are synchronous on the client's
 // executor, one chunk at a time.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // All pending waits of a client on one timer: the Asio shell around
 // core/wait_queue. It is handed what it needs (a query function, the task

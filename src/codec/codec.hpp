@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The codec: typed models to JSON bodies, HTTP answers to a task or an error.
 // Pure functions, no I/O.

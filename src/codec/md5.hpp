@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // MD5 over OpenSSL's EVP interface, fed in chunks (uploads, downloads, the emulator's files).
 

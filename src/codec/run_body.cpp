@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The run body (issue 12): its JSON written directly, not built as a DOM and serialized.
 #include "codec/codec.hpp"
 

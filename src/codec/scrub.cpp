@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "codec/scrub.hpp"
 
 #include <array>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Secrets out of everything the client hands back or logs: a server that
 // quotes our request (an error page, an echoing proxy) must not make the

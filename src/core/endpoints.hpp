@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The service's endpoints as data: one row each says how to call it (method,
 // path, where the API key goes, what a repeat could cost, which answer shape

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Flow control decisions: the submit window (the account's concurrency,
 // discovered), the request-rate limiter (GCRA) and the client-wide retry budget.

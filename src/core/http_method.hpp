@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The HTTP methods the client sends: what the endpoint table and the
 // transport (net/) share, without net/ seeing the table.

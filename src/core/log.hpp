@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The log hook: silent unless a function is set; the API key is scrubbed from
 // every line before it leaves.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "core/origin.hpp"
 
 #include <boost/url/parse.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // A parsed http(s) base URL: the pool key (scheme, host, port) plus a path prefix.
 

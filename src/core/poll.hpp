@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // When to query a task next: the plain poll schedule and the schedule learned
 // from the durations of earlier tasks. Pure arithmetic; `u` is a uniform

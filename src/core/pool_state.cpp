@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "core/pool_state.hpp"
 
 #include <boost/system/errc.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The per-origin connection pool's bookkeeping, without I/O: which kept-alive
 // connection to lend, when a new one may be opened, who waits (FIFO), what to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // A bounded memory of task ids, oldest forgotten first: the webhook
 // listener's deduplication and the waits' memory of events that came before

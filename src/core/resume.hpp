@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Resumable downloads: what a response head means for the bytes already
 // received, which Range to ask for, and whether a failed transfer resumes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Repeat or give up: the one decision every loop of the client asks (queries,
 // submits, generic calls, uploads, downloads). Two questions, answered apart:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // A task id read out of an answer that could not be decoded (a 5xx page, a
 // truncated or malformed body): the task it names may exist, and an id lets

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "core/wait_queue.hpp"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The pending waits of a client, as data: a binary heap ordered by the next
 // poll, a cap on queries in flight, deadlines, the poll schedule and what a

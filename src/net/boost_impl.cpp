@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The one translation unit that compiles Asio, Asio.SSL and Beast
 // (BOOST_ASIO_SEPARATE_COMPILATION / BOOST_BEAST_SEPARATE_COMPILATION).
 #include <boost/asio/impl/src.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // One connection to an origin and how it is made: resolve (with its own
 // timer), connect, TLS set-up (SNI, verification, session resumption), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // What the pools of every origin share: the executor, the TLS context, the
 // options, the log and the counters (owned by http_client).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // One request and its answer on an open connection: the head written by hand,
 // streamed bodies, and Beast's errors turned into what they mean for a client

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "net/http.hpp"
 
 #include "codec/scrub.hpp"

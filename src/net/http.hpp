@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The HTTP layer: per-origin connection pools and one exchange with deadlines.
 // No Beast types here, so that the client's translation unit stays light.

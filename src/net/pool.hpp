@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The per-origin pool: a thin Asio shell over core/pool_state. It lends
 // connections through leases, parks waiters on timers, and opens, probes and

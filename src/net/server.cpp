@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "net/server.hpp"
 #include "net/use_tuple.hpp"
 #include "net/server_stream.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // One small HTTP(S) server core, shared by the webhook listener and the
 // emulator: accept, optional TLS handshake, a read timeout per request, and a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The stream-level hook of the server core (server.hpp), for owners that
 // stream bodies or drop connections (the emulator): one connection, plain TCP

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Completions as (error, value) tuples: how net/ awaits every operation.
 // Deferred, not use_awaitable: an awaitable coroutine awaits a deferred

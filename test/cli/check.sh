@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The command-line tool end to end: the embedded emulator (batch with
 # downloads), then every subcommand against a standalone emulator process.
 #   check.sh BUILD_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Installs the build into a prefix, builds test/consumer against it
 # (find_package) and runs it: with the emulator in-process, and the client
 # alone against the installed CLI's emulator. The installed CLI is stripped.

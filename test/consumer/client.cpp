@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A separate project that uses only the client (no emulator): one task end to
 // end against the service named by RUNNINGHUB_BASE_URL (a standalone emulator
 // in the tests). Built by find_package, pkg-config and the subproject tests.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // A separate project built against the installed package: one task end to end.
 #include <runninghub/client.hpp>
 #include <runninghub/emulator.hpp>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Installs the build into a prefix and builds test/consumer/client.cpp with
 # nothing but `pkg-config --cflags --libs runninghub`, then runs it.
 set -euo pipefail

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSL-1.0
 # Sourced by the consumer checks. with_emulator CLI DIR CMD...: runs CMD with
 # RUNNINGHUB_BASE_URL and RUNNINGHUB_API_KEY naming a standalone emulator
 # (`CLI emulator --plain` on 127.0.0.1), stopped afterwards.

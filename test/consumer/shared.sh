@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # BUILD_SHARED_LIBS: builds the library alone as a shared library beside the
 # main build (BUILD-shared: the same depth, so the compiler cache is shared
 # with it), installs it, builds test/consumer against it and runs the client

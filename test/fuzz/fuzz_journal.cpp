@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The batch journal's replay: any file content either replays or is refused
 // with runninghub::error naming the problem; never a crash, never a state
 // that the content does not hold.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The emulator's multipart reader: any body in any chunking, never a crash,
 // and the same parts whatever the chunking.
 #include "emulator/multipart.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The answer decoders (v2 task, both envelopes, legacy outputs, typed views, promptTips)
 // and the Retry-After parser: any status and bytes, never a crash.
 #include "codec/codec.hpp"

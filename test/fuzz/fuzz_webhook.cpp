@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The webhook listener's body parser: any bytes, never a crash.
 #include <runninghub/webhook.hpp>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Issue 12: heap allocations per request on the client's thread, counted by
 // interposing malloc in this executable (the emulator's own thread is not
 // counted). A count, not a time: it does not depend on the machine's speed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Back-pressure (issue 9): an account with a concurrency limit, many submits at
 // once, default throttle options. Every job succeeds, each task is created
 // once, and the account is kept busy.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // batch_runner over loopback sockets: results through the callback, downloads,
 // the journal (nothing submitted twice, accepted tasks taken over), cancellation.
 #include "common.hpp"

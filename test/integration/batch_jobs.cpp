@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // batch_runner for real work (issue 9): distinct jobs with files and models,
 // back-pressure, the graceful stop, resume with downloads after a stop.
 #include "common.hpp"

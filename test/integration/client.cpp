@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The client against the emulator: pool, API, completion tokens, cancellation.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // Shared helpers of the integration tests: everything over loopback sockets
 // against the emulator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // cancel(), run_and_wait() under one deadline, and caller cancellation.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Every JSON endpoint of the reference beside v2 run/query, end to end against
 // the emulator, with its error shapes: legacy task API, Standard Model API,
 // account, webhook records, apiCallDemo, getJsonApiFormat.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Faults, phase timeouts and TLS verification, over loopback sockets.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Issue 11, the wire: no false "unknown" from a server that closes after each
 // answer, no API key in what an echoing server makes the client show, no answer
 // taken for another request's. Over loopback sockets against the emulator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Safe retries, throttling to the account, request rate, retry budget.
 #include "common.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // runninghub::sync_client: blocking calls from plain threads, no event loop of
 // the caller's, against the emulator.
 #include "common.hpp"
@@ -17,6 +18,16 @@ BOOST_AUTO_TEST_CASE(blocking_calls_from_several_threads) {
     rh::sync_client sc(fast_client(emu));
     auto t = sc.run(rh::ai_app(app_id), some_inputs());
     BOOST_TEST(!t.id.empty());
+    try {  // an exception still names the task (no paid task lost to it)
+        rh::wait_options quick;
+        quick.timeout = 1ms;
+        sc.wait(t.id, quick);
+        BOOST_FAIL("a 1 ms wait for a 100 ms task succeeded");
+    } catch (const rh::error& e) {
+        BOOST_TEST((e.code() == rh::errc::wait_timeout));
+        BOOST_TEST(e.task_id() == t.id);
+        BOOST_TEST(std::string(e.what()).find(t.id) != std::string::npos, e.what());
+    }
     auto done = sc.wait(t.id);
     BOOST_TEST((done.status == rh::task_status::success));
     BOOST_TEST(!done.results.empty());
@@ -62,14 +73,19 @@ BOOST_AUTO_TEST_CASE(a_call_from_its_own_thread_is_refused_not_deadlocked) {
     rh::sync_client sc(fast_client(emu));
     std::promise<std::string> refused;
     boost::asio::post(sc.async().get_executor(), [&] {
+        rh::error_code ec;
+        sc.call([](rh::client& c, auto token) { return c.query("1800000000000000001", token); }, ec);
+        std::string what = ec == rh::errc::invalid_options ? "invalid_options" : "call(fn, ec): " + ec.message();
         try {
             sc.query("1800000000000000001");
-            refused.set_value("no error");
+            what += ", no error";
         } catch (const rh::error& e) {
-            refused.set_value(e.code() == rh::errc::invalid_options ? "invalid_options" : e.what());
+            what += e.code() == rh::errc::invalid_options ? ", invalid_options" : std::string(", ") + e.what();
         }
+        what += sc.stats().queries == 0 ? ", stats" : ", stats counted a query";  // read there directly
+        refused.set_value(what);
     });
-    BOOST_TEST(refused.get_future().get() == "invalid_options");
+    BOOST_TEST(refused.get_future().get() == "invalid_options, invalid_options, stats");
     auto o = fast_client(emu);
     o.single_threaded = true;
     BOOST_CHECK_THROW(rh::sync_client{o}, rh::error);

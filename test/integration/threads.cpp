@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Several threads run one io_context; tasks start from all of them.
 // Run under ThreadSanitizer in CI (.ci/run).
 #include "common.hpp"

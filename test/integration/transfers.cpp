@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Uploads (v2 binary, legacy, LoRA) and downloads (resume, checksum, CDN
 // origins, sinks, text outputs) over sockets against the emulator.
 #include "common.hpp"

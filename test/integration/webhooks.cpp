@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The webhook listener over sockets: hostile requests, and the emulator's
 // callbacks completing waits (lost and duplicated ones included).
 #include "common.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The webhook listener against whoever knows its URL (issue 11, items 8-10):
 // long task ids, events before their wait, forged events, a detached
 // listener, and a process out of file descriptors. Over loopback sockets.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # The folders are the layers (docs/design.md): this check keeps them so.
 #   check.sh SOURCE_DIR
 set -euo pipefail
@@ -28,5 +29,9 @@ hits=$(includes src/net '(client|webhook|batch)/')
 while read -r n f; do
     [ "$f" = total ] || [ "$n" -le 500 ] || bad "$f has $n lines (at most 500)"
 done < <(wc -l src/*.cpp src/*/*.cpp src/*/*.hpp emulator/*.cpp tools/cli/*.cpp 2>/dev/null)
+# Every source file says its license (SPDX) in its first lines.
+while read -r f; do
+    head -3 "$f" | grep -q "SPDX-License-Identifier: BSL-1.0" || bad "$f has no SPDX-License-Identifier line"
+done < <(git ls-files 2>/dev/null | grep -E '\.(cpp|hpp|c|h|sh|in|cmake)$|CMakeLists\.txt$|^\.ci/run$' || true)
 [ $fail = 0 ] && echo "layers: ok"
 exit $fail

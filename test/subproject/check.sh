@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSL-1.0
 # Configures and builds test/subproject (MODE: add_subdirectory with the
 # application's own Asio, or FetchContent), checks that it installs nothing of
 # ours, and runs its client against the main build's emulator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Jobs files and results files: parsing (bad lines, missing fields, wrong types), lines written and read back.
 #include <runninghub/batch_files.hpp>
 #include "../temp_dir.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "codec/codec.hpp"
 #include "codec/scrub.hpp"
 #include "core/poll.hpp"
@@ -137,6 +138,9 @@ BOOST_AUTO_TEST_CASE(a_failed_reason_is_read_in_every_shape_it_comes_in) {
     task listed, s, e, n, other;
     BOOST_TEST(!decode(200, R"({"taskId":"1","status":"FAILED","failedReason":{"traceback":"[\"a\\n\", \"b\\n\"]"}})", listed));
     BOOST_TEST(listed.failed_reason.traceback() == "a\nb\n");  // the JSON text of a list, joined
+    task bare;
+    BOOST_TEST(!decode(200, R"({"taskId":"1","status":"FAILED","failedReason":{"traceback":["a","b"]}})", bare));
+    BOOST_TEST(bare.failed_reason.traceback() == "a\nb\n");  // lines without their newline get one
     BOOST_TEST(!decode(200, R"({"taskId":"1","status":"FAILED","failedReason":"out of memory"})", s));
     BOOST_TEST(s.failed_reason.exception_message() == "out of memory");
     BOOST_TEST(s.failed_reason.node_id() == "");

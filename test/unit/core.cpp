@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // src/core/: the decisions without sockets, on a manual clock (a time_point we advance).
 
 #include "core/endpoints.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The emulator's route table without sockets: each family's checks, the order
 // of the rows, and the tasks a route creates.
 #include "emulator/fields.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // core/flow's submit window: discovering the account's limit on a manual clock.
 
 #include "core/flow.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The batch journal: replay after a "crash" (reopening the file), torn lines, foreign batches.
 #include <runninghub/journal.hpp>
 

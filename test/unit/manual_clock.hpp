@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The unit tests' manual clock: a time_point each test advances by hand.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The emulator's incremental multipart reader: any chunking gives the same parts.
 #include "emulator/multipart.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Polling that learns (core/poll, core/wait_queue) on a manual clock: tasks
 // of a known length, one wait each, queries answered at once. What a slot of
 // the account is worth: the end must be seen soon (median <= 10% of the run

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The pool's bookkeeping with a manual clock and ints for connections and
 // waiters: no sockets.
 #include "core/pool_state.hpp"

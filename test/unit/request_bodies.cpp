@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Issue 12: encode_run_body writes its JSON directly; these check that it writes
 // the very bytes json::serialize wrote for the DOM it used to build.
 #include "codec/codec.hpp"

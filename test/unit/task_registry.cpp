@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The task registry (client/task_registry.hpp): RunningHub's 19-digit ids are
 // kept as numbers (no heap copy per task, issue 12), every other id as a
 // string; the two never name each other's task.

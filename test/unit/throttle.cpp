@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #include "core/flow.hpp"
 
 #include <runninghub/stats.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Webhook events as hints (core/recent_ids, core/wait_queue) on a manual
 // clock: bounded memories, events before their wait, events a query
 // contradicts, and waits going back to normal polling on detach.

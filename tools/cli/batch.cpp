@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // `runninghub batch`: a thin wrapper over runninghub::batch_runner: the jobs
 // (a jobs file, or --count copies of one job), the results file, the journal,
 // Ctrl-C as a graceful stop, and the exit code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // `runninghub batch`'s output: results lines, failures, progress, the summary.
 #include "batch_report.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // What `runninghub batch` prints and writes as jobs end: the results file,
 // failures by cause, the progress line and the summary.

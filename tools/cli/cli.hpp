@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 #pragma once
 // The runninghub command-line tool: what its commands share. Each command is
 // a row of the table in main.cpp: its flags (bound to `args`) and its function.

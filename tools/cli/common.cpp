@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // What the commands share: the target (service or embedded emulator), a
 // client run to completion, printing, and the flags several commands take.
 #include "cli.hpp"

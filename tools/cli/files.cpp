@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // Files: upload (v2, legacy, LoRA) and download of a task's results.
 #include "cli.hpp"
 

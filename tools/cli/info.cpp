@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The account and an AI app's inputs.
 #include "cli.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // runninghub: the command-line tool. One row of the table per command: its
 // name, usage line, flags and function. Without RUNNINGHUB_API_KEY every
 // command talks to an embedded emulator.

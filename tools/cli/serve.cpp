@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // The emulator as a standalone service on 127.0.0.1, until SIGINT or SIGTERM.
 #include "cli.hpp"
 

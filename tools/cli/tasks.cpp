@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: BSL-1.0
 // One task at a time: run, query, wait, and the legacy cancel, status, outputs.
 #include "cli.hpp"
 
