@@ -84,19 +84,25 @@ std::optional<call_settings> settings_of(const call_overrides& o, std::string& w
     return cs;
 }
 
-std::string run_arguments_error(bool workflow, const std::vector<node_input>& inputs, const run_options& opts) {
+std::optional<call_settings> run_settings(bool workflow, const std::vector<node_input>& inputs,
+                                          const run_options& opts, std::string& why) {
     if (!workflow && (!opts.workflow_json.empty() || opts.add_metadata))
-        return "run_options::workflow_json and add_metadata apply to workflows, not AI apps";
+        why = "run_options::workflow_json and add_metadata apply to workflows, not AI apps";
     for (auto& in : inputs)
-        if (in.node_id.empty() || in.field_name.empty())
-            return "every node_input needs a node_id and a field_name";
-    if (std::string why; !detail::settings_of(opts.call, why))
-        return why;
+        if (why.empty() && (in.node_id.empty() || in.field_name.empty()))
+            why = "every node_input needs a node_id and a field_name";
+    if (!why.empty())
+        return std::nullopt;
+    auto cs = settings_of(opts.call, why);
+    if (!cs)
+        return cs;
     if (auto key = detail::client_written_field(opts); !key.empty())
-        return "run_options::extra_fields has \"" + std::string(key) + "\", a field the client writes itself";
-    if (opts.retain_seconds && *opts.retain_seconds <= 0)
-        return "run_options::retain_seconds must be positive";
-    return {};
+        why = "run_options::extra_fields has \"" + std::string(key) + "\", a field the client writes itself";
+    else if (opts.retain_seconds && *opts.retain_seconds <= 0)
+        why = "run_options::retain_seconds must be positive";
+    if (!why.empty())
+        return std::nullopt;
+    return cs;
 }
 
 } // namespace detail
@@ -371,7 +377,9 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
                        run_options opts, task_handler h, asio::cancellation_slot slot) {
     if (!detail::check_id(self, h, "id", id))
         return;
-    if (auto why = detail::run_arguments_error(workflow, inputs, opts); !why.empty())
+    std::string why;
+    auto cs = detail::run_settings(workflow, inputs, opts, why);
+    if (!cs)
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
     auto which = workflow ? endpoint_id::run_workflow : endpoint_id::run_ai_app;
     if (opts.webhook_url.empty())
@@ -379,9 +387,8 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
     std::string target;  // one allocation: path + id built by operator+ grew it a second time
     target.reserve(detail::row(which).path.size() + id.size());
     target.append(detail::row(which).path).append(id);
-    std::string why;
     auto op = self->submit(which, std::move(target), detail::encode_run_body(inputs, opts, workflow),
-                           std::move(opts.on_submit), *detail::settings_of(opts.call, why));  // checked above
+                           std::move(opts.on_submit), std::move(*cs));
     detail::launch(self, std::move(op), std::move(h), slot);
 }
 

@@ -212,8 +212,9 @@ inline std::string endpoint_text(const detail::endpoint& e, std::string_view tar
     return s.append(target);
 }
 
-/// Why a submit's arguments are refused (empty: they are fine).
-std::string run_arguments_error(bool workflow, const std::vector<node_input>& inputs, const run_options& opts);
+/// A submit's arguments checked once: its call settings, or nullopt and `why` they are refused.
+std::optional<call_settings> run_settings(bool workflow, const std::vector<node_input>& inputs,
+                                          const run_options& opts, std::string& why);
 } // namespace detail
 
 } // namespace runninghub

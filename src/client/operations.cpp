@@ -61,7 +61,9 @@ void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std:
         return;
     if (kind == legacy_kind::quick && quick_code.empty())
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, "quick_run needs a quick_create_code");
-    if (auto why = detail::run_arguments_error(kind == legacy_kind::create, inputs, opts); !why.empty())
+    std::string why;
+    auto cs = detail::run_settings(kind == legacy_kind::create, inputs, opts, why);
+    if (!cs)
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
     static constexpr endpoint_id rows[] = {endpoint_id::legacy_create, endpoint_id::legacy_ai_app,
                                            endpoint_id::legacy_quick};
@@ -70,8 +72,6 @@ void client::start_legacy_run(std::shared_ptr<impl> self, legacy_kind kind, std:
         opts.webhook_url = self->callback_url();
     auto body = detail::encode_legacy_run_body(kind == legacy_kind::create ? "workflowId" : "webappId", id,
                                                quick_code, inputs, opts);
-    std::string why;
-    auto cs = detail::settings_of(opts.call, why);  // checked by run_arguments_error
     detail::launch(self,
                    self->submit(which, std::string(detail::row(which).path), self->body_for(which, std::move(body)),
                                 std::move(opts.on_submit), std::move(*cs)),

@@ -52,8 +52,7 @@ void append_value(std::string& out, const json::value& v) {
 // The same bytes json::serialize wrote for the object this built before, written
 // directly: the DOM cost ~0.75 us and a dozen allocations per submit (issue 12).
 std::string encode_run_body(const std::vector<node_input>& inputs, const run_options& opts, bool workflow) {
-    std::size_t size = 64 + opts.instance_type.size() + opts.webhook_url.size() + opts.workflow_json.size() +
-                       (opts.extra_fields.empty() ? 0 : json::serialize(opts.extra_fields).size());
+    std::size_t size = 64 + opts.instance_type.size() + opts.webhook_url.size() + opts.workflow_json.size();
     for (auto& in : inputs)
         size += 64 + in.node_id.size() + in.field_name.size() + in.description.size() +
                 (in.field_value.is_string() ? in.field_value.get_string().size() : 16);
