@@ -5,7 +5,6 @@
 #include <runninghub/client.hpp>
 
 #include <boost/asio/async_result.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include <future>
 #include <memory>
@@ -71,7 +70,14 @@ public:
         if (on_own_thread())
             throw error(errc::invalid_options, "sync_client: a blocking call from the client's own thread would "
                                                "wait for itself; use async() there");
-        return std::forward<Fn>(fn)(*client_, with_diagnostics(boost::asio::use_future)).get();
+        // The error is made and thrown on the caller's thread: no exception
+        // object is shared with the client's thread (an exception_ptr handed
+        // across threads is counted inside the uninstrumented C++ runtime,
+        // which ThreadSanitizer reports as a race).
+        auto r = std::forward<Fn>(fn)(*client_, detail::future_pair_t{}).get();
+        if (r.first)
+            throw error(r.first, detail::diagnostics_of(r.second), detail::task_id_of(r.second));
+        return std::move(r.second);
     }
 
     /// The client's counters, read on its thread.
