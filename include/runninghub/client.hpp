@@ -24,8 +24,11 @@
 // operation's handler, as Asio requires of every operation.
 //
 // Lifetime: operations keep the client's state alive; destroying the client
-// completes pending waits with errc::client_shut_down.
+// completes pending waits, queued submits and backoff sleeps at once with
+// errc::client_shut_down (a request already out ends at its deadline at the
+// latest).
 
+#include <runninghub/detail/unslotted.hpp>
 #include <runninghub/error.hpp>
 #include <runninghub/models.hpp>
 #include <runninghub/options.hpp>
@@ -36,7 +39,6 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
-#include <boost/asio/associator.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <concepts>
@@ -55,37 +57,7 @@ template <class T>
 using handler = boost::asio::any_completion_handler<void(error_code, T)>;
 enum class legacy_kind { create, ai_app, quick };
 enum class upload_kind { v2, legacy, lora };
-
-/// `h` seen without its cancellation slot (its executor and allocator stay):
-/// erased so, it keeps no cancellation state of its own. Not Asio's
-/// bind_cancellation_slot, which cannot wrap a handler that is itself a binder on Boost 1.81.
-template <class H>
-struct unslotted {
-    H h;
-    template <class... A>
-    void operator()(A&&... a) { std::move(h)(std::forward<A>(a)...); }
-};
 } // namespace detail
-} // namespace runninghub
-
-namespace boost::asio {
-template <template <typename, typename> class Associator, typename H, typename DefaultCandidate>
-struct associator<Associator, runninghub::detail::unslotted<H>, DefaultCandidate> {
-    using type = typename Associator<H, DefaultCandidate>::type;
-    static type get(const runninghub::detail::unslotted<H>& u) noexcept { return Associator<H, DefaultCandidate>::get(u.h); }
-    static auto get(const runninghub::detail::unslotted<H>& u, const DefaultCandidate& c) noexcept
-        -> decltype(Associator<H, DefaultCandidate>::get(u.h, c)) {
-        return Associator<H, DefaultCandidate>::get(u.h, c);
-    }
-};
-template <typename H, typename Slot>
-struct associated_cancellation_slot<runninghub::detail::unslotted<H>, Slot> {
-    using type = Slot;
-    static type get(const runninghub::detail::unslotted<H>&, const Slot& s = Slot()) noexcept { return s; }
-};
-} // namespace boost::asio
-
-namespace runninghub {
 
 /// How a client uses an attached webhook listener.
 struct attach_options {
@@ -101,6 +73,10 @@ struct wait_options {
     /// new status before its end (QUEUED, RUNNING …); the end goes to the
     /// handler. It must not throw.
     std::function<void(const task&)> on_status;
+    /// Each query of the wait: its own deadline (timeout) and header fields.
+    /// `retry` is refused (errc::invalid_options): a wait's failed queries
+    /// count against poll.max_poll_errors instead.
+    call_overrides call;
 };
 
 /// One deadline over the throttle queue, the submit and the wait.
@@ -177,10 +153,17 @@ public:
     /// POST /openapi/v2/query: the task as the service sees it now.
     /// Handler: void(error_code, task); any status completes without error.
     /// Errors: transport or service codes (807 apikey_task_not_found …), after
-    /// the repeats of retry.query. Cancellation: terminal, no side effect.
+    /// the repeats of retry.query (or call.retry); errc::invalid_options when
+    /// `call` is. Cancellation: terminal, no side effect.
     template <class CompletionToken = default_token>
+        requires(!std::same_as<std::decay_t<CompletionToken>, call_overrides>)
     auto query(std::string task_id, CompletionToken&& token = {}) {
-        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_query, std::move(task_id));
+        return query(std::move(task_id), call_overrides{}, std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto query(std::string task_id, call_overrides call, CompletionToken&& token = {}) {
+        return initiate_slotted(std::forward<CompletionToken>(token), &client::start_query, std::move(task_id),
+                                std::move(call));
     }
 
     /// Polls until the task ends. Handler: void(error_code, task), the last
@@ -208,15 +191,23 @@ public:
     void detach();
 
     /// POST /task/openapi/cancel. Handler: void(error_code, task) (id and
-    /// diag). Errors: 807 apikey_task_not_found, transport. Side effect: the
-    /// task's gate slot frees. Cancellation: terminal; the request may be out.
+    /// diag). Errors: 807 apikey_task_not_found, transport; invalid_options
+    /// when `call` is. Side effect: the task's gate slot frees. Cancellation:
+    /// terminal; the request may be out.
     template <class CompletionToken = default_token>
+        requires(!std::same_as<std::decay_t<CompletionToken>, call_overrides>)
     auto cancel(std::string task_id, CompletionToken&& token = {}) {
-        return initiate(std::forward<CompletionToken>(token), &client::start_cancel, std::move(task_id));
+        return cancel(std::move(task_id), call_overrides{}, std::forward<CompletionToken>(token));
+    }
+    template <class CompletionToken = default_token>
+    auto cancel(std::string task_id, call_overrides call, CompletionToken&& token = {}) {
+        return initiate(std::forward<CompletionToken>(token), &client::start_cancel, std::move(task_id),
+                        std::move(call));
     }
 
     /// Submit and wait under one deadline (opts.timeout): the throttle queue,
-    /// the submit and the wait all count. Handler: void(error_code,
+    /// the submit and the wait all count. ro.call's deadline and header fields
+    /// apply to every request (its retry to the submit only). Handler: void(error_code,
     /// run_result). Errors: as run() and wait(); errc::deadline_exceeded.
     /// Cancellation: terminal (operation_aborted); on it or on the deadline an
     /// accepted task is cancelled at the service when opts.cancel_on_abort,
@@ -469,12 +460,12 @@ private:
 
     static void start_run(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
                           run_options, task_handler, boost::asio::cancellation_slot slot = {});
-    static void start_query(std::shared_ptr<impl>, std::string id, task_handler,
+    static void start_query(std::shared_ptr<impl>, std::string id, call_overrides, task_handler,
                             boost::asio::cancellation_slot slot = {});
     /// `slot`: the caller's, when `h` was erased without it (wait()); else h's own.
     static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler,
                            boost::asio::cancellation_slot slot = {});
-    static void start_cancel(std::shared_ptr<impl>, std::string id, task_handler);
+    static void start_cancel(std::shared_ptr<impl>, std::string id, call_overrides, task_handler);
     static void start_legacy_run(std::shared_ptr<impl>, legacy_kind, std::string id, std::string quick_code,
                                  std::vector<node_input>, run_options, task_handler);
     static void start_legacy_query(std::shared_ptr<impl>, bool outputs, std::string id, task_handler);

@@ -32,8 +32,8 @@ public:
     /// `single_threaded` (callers' threads start operations here).
     explicit sync_client(client_options opts);
     /// Shuts the client down and joins the thread: pending calls end with
-    /// errc::client_shut_down or operation_aborted, a request already out at
-    /// its deadline at the latest, a backoff sleep when it ends. Destroy it
+    /// errc::client_shut_down or operation_aborted (a backoff sleep at once, a
+    /// request already out at its deadline at the latest). Destroy it
     /// only once no other thread is inside one of its calls.
     ~sync_client();
     sync_client(const sync_client&) = delete;
@@ -44,8 +44,8 @@ public:
     task wait(std::string task_id, wait_options opts = {});
     run_result run_and_wait(ai_app app, std::vector<node_input> inputs, run_options ro = {},
                             run_and_wait_options opts = {});
-    task query(std::string task_id);
-    task cancel(std::string task_id);
+    task query(std::string task_id, call_overrides overrides = {});
+    task cancel(std::string task_id, call_overrides overrides = {});
 
     /// Any operation of the client, blocking: `fn(client&, token)` starts it
     /// with the token given. For example

@@ -113,19 +113,34 @@ detail::client_impl::client_impl(asio::any_io_executor e, client_options o)
       rng(std::random_device{}()), gate(ex, window_params_of(opts.throttle)),
       limiter(opts.throttle.requests_per_second, opts.throttle.burst),
       retry(opts.retry.budget_tokens, opts.retry.budget_refill), tasks(gate, counters.task_latency),
-      waits(ex, opts, tasks, [this](std::string_view id, time_point deadline) { return query_once(id, deadline); },
+      waits(ex, opts, tasks,
+            [this](std::string_view id, time_point deadline, const detail::call_settings* cs) {
+                return query_once(id, deadline, cs);
+            },
             log) {}
 
 void detail::client_impl::shutdown() {
+    shut_down = true;
+    for (auto* t : sleepers)
+        t->cancel();
     waits.shutdown();
     gate.shutdown();
     http.shutdown();
 }
 
 asio::awaitable<error_code> detail::client_impl::sleep(duration d) {
-    asio::steady_timer timer(ex, d);
-    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::deferred));
-    co_return ec;
+    if (shut_down)
+        co_return make_error_code(errc::client_shut_down);
+    // Listed while it exists, also when the frame is destroyed unresumed (an io_context destroyed first).
+    struct listed {
+        std::vector<asio::steady_timer*>& list;
+        asio::steady_timer timer;
+        listed(std::vector<asio::steady_timer*>& l, const asio::any_io_executor& ex, duration d)
+            : list(l), timer(ex, d) { list.push_back(&timer); }
+        ~listed() { std::erase(list, &timer); }
+    } s(sleepers, ex, d);
+    auto [ec] = co_await s.timer.async_wait(asio::as_tuple(asio::deferred));
+    co_return shut_down ? make_error_code(errc::client_shut_down) : ec;
 }
 
 asio::awaitable<error_code> detail::client_impl::pace() {
@@ -220,9 +235,11 @@ asio::awaitable<detail::reply> detail::client_impl::call_counted(std::string_vie
     }
 }
 
-detail::http_request detail::client_impl::query_request(std::string_view id) {
+detail::http_request detail::client_impl::query_request(std::string_view id, const detail::call_settings* cs) {
     auto req = request_for(endpoint_id::query);
     req.body = detail::encode_query_body(id);
+    if (cs)
+        req.headers = cs->header_lines;  // the caller keeps *cs until the answer
     ++counters.queries;
     return req;
 }
@@ -250,36 +267,39 @@ void detail::client_impl::query_answered(std::string_view id, time_point started
         tasks.ended(r.t.id, true, clock::now());
 }
 
-asio::awaitable<detail::outcome> detail::client_impl::query_once(std::string_view id, time_point deadline) {
+asio::awaitable<detail::outcome> detail::client_impl::query_once(std::string_view id, time_point deadline,
+                                                                  const detail::call_settings* cs) {
     detail::outcome r;
     if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
         r.ec = ec;
         co_return r;
     }
-    auto req = query_request(id);
+    auto req = query_request(id, cs);
     auto started = clock::now();
-    auto res = co_await http.request(base, req, std::min(deadline, started + opts.timeout.request));
+    auto timeout = cs && cs->timeout > duration::zero() ? cs->timeout : opts.timeout.request;
+    auto res = co_await http.request(base, req, std::min(deadline, started + timeout));
     query_answered(id, started, res, r);
     co_return r;
 }
 
 // query_once's steps inline, not awaited: one coroutine frame per query() instead of two.
-asio::awaitable<detail::outcome> detail::client_impl::do_query(std::string id) {
+asio::awaitable<detail::outcome> detail::client_impl::do_query(std::string id, detail::call_settings cs) {
     auto self = shared_from_this();
     auto started = clock::now();
+    auto timeout = cs.timeout > duration::zero() ? cs.timeout : opts.timeout.request;
+    const auto& policy = cs.retry ? *cs.retry : opts.retry.query;
     for (unsigned attempt = 1;; ++attempt) {
-        auto deadline = clock::now() + opts.timeout.request;
+        auto deadline = clock::now() + timeout;
         detail::outcome r;
         if (auto ec = limiter.enabled() ? co_await pace() : error_code{}) {
             r.ec = ec;
         } else {
-            auto req = query_request(id);
+            auto req = query_request(id, &cs);
             auto sent_at = clock::now();
-            auto res = co_await http.request(base, req, std::min(deadline, sent_at + opts.timeout.request));
+            auto res = co_await http.request(base, req, std::min(deadline, sent_at + timeout));
             query_answered(id, sent_at, res, r);
         }
-        auto delay = repeat_after(detail::call_kind::read, r.sent, opts.retry.query, r.ec, attempt, started,
-                                  r.retry_after);
+        auto delay = repeat_after(detail::call_kind::read, r.sent, policy, r.ec, attempt, started, r.retry_after);
         if (!delay)
             co_return r;
         ++counters.query_retries;
@@ -288,10 +308,12 @@ asio::awaitable<detail::outcome> detail::client_impl::do_query(std::string id) {
     }
 }
 
-asio::awaitable<detail::outcome> detail::client_impl::do_cancel(std::string id) {
+asio::awaitable<detail::outcome> detail::client_impl::do_cancel(std::string id, detail::call_settings cs) {
     auto req = request_for(endpoint_id::cancel);  // idempotent: cancelling twice is harmless
     req.body = body_for(endpoint_id::cancel, json::object{{"taskId", id}});
-    auto r = co_await call(endpoint_id::cancel, std::move(req));
+    auto r = co_await call_counted(detail::row(endpoint_id::cancel).name,
+                                   calls[static_cast<std::size_t>(endpoint_id::cancel)], std::move(req), nullptr,
+                                   std::move(cs));
     if (!r.ec)
         tasks.ended(id, true, clock::now());  // the account no longer runs it
     detail::outcome o;
@@ -392,17 +414,26 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
     detail::launch(self, std::move(op), std::move(h), slot);
 }
 
-void client::start_query(std::shared_ptr<impl> self, std::string id, task_handler h, asio::cancellation_slot slot) {
+void client::start_query(std::shared_ptr<impl> self, std::string id, call_overrides call, task_handler h,
+                         asio::cancellation_slot slot) {
     if (!detail::check_id(self, h, "task id", id))
         return;
-    auto op = self->do_query(std::move(id));
+    std::string why;
+    auto cs = detail::settings_of(call, why);
+    if (!cs)
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
+    auto op = self->do_query(std::move(id), std::move(*cs));
     detail::launch(self, std::move(op), std::move(h), slot);
 }
 
-void client::start_cancel(std::shared_ptr<impl> self, std::string id, task_handler h) {
+void client::start_cancel(std::shared_ptr<impl> self, std::string id, call_overrides call, task_handler h) {
     if (!detail::check_id(self, h, "task id", id))
         return;
-    auto op = self->do_cancel(std::move(id));
+    std::string why;
+    auto cs = detail::settings_of(call, why);
+    if (!cs)
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
+    auto op = self->do_cancel(std::move(id), std::move(*cs));
     detail::launch(self, std::move(op), std::move(h));
 }
 
@@ -419,10 +450,20 @@ void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options
         if (probe.validate(&why))
             return detail::fail_as<task>(self, std::move(h), errc::invalid_options, why);
     }
+    if (opts.call.retry)
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
+                                     "wait_options::call.retry does not apply: a wait's failed queries count "
+                                     "against poll.max_poll_errors");
+    std::string why;
+    auto cs = detail::settings_of(opts.call, why);
+    if (!cs)
+        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
     // The scheduler's state belongs to the client's executor.
     auto ex = self->ex;
-    asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), h = std::move(h),
-                        slot]() mutable { self->waits.add(std::move(id), std::move(opts), std::move(h), slot); });
+    asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), cs = std::move(*cs),
+                        h = std::move(h), slot]() mutable {
+        self->waits.add(std::move(id), std::move(opts), std::move(cs), std::move(h), slot);
+    });
 }
 
 } // namespace runninghub

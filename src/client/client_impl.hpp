@@ -5,6 +5,7 @@
 //   pace -> net (pooled HTTPS) -> codec (decode) -> core/retry (repeat or not) -> count.
 // What each endpoint needs (method, path, key, what a repeat costs) is a row of core/endpoints.
 
+#include "client/call_settings.hpp"
 #include "client/outcome.hpp"
 #include "client/submit_gate.hpp"
 #include "client/task_registry.hpp"
@@ -31,21 +32,11 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <vector>
 
 namespace runninghub {
 
 namespace detail {
-
-/// A call's call_overrides, checked: what submit() and call() use instead of
-/// the client's options.
-struct call_settings {
-    duration timeout = duration::zero();  // zero: timeouts::request
-    std::optional<retry_policy> retry;    // empty: the client's for the call's kind
-    std::string header_lines;             // "Name: value\r\n" each
-};
-/// nullopt and `why` when an override is refused (core/headers; a timeout or
-/// max_attempts that is not positive).
-std::optional<call_settings> settings_of(const call_overrides& o, std::string& why);
 
 struct client_impl : std::enable_shared_from_this<client_impl> {
     client_impl(boost::asio::any_io_executor ex, client_options o);
@@ -75,12 +66,14 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
                               detail::outcome& r);
     void submit_answered(const detail::http_request& req, detail::endpoint_id which, time_point started,
                          detail::http_response& res, detail::outcome& r);
-    boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline);
+    /// One query (a wait's), within `deadline`; `cs` (may be null): the wait's settings.
+    boost::asio::awaitable<detail::outcome> query_once(std::string_view id, time_point deadline,
+                                                       const detail::call_settings* cs);
     /// query_once's halves around its exchange (do_query inlines them).
-    detail::http_request query_request(std::string_view id);
+    detail::http_request query_request(std::string_view id, const detail::call_settings* cs);
     void query_answered(std::string_view id, time_point started, detail::http_response& res, detail::outcome& r);
-    boost::asio::awaitable<detail::outcome> do_query(std::string id);
-    boost::asio::awaitable<detail::outcome> do_cancel(std::string id);
+    boost::asio::awaitable<detail::outcome> do_query(std::string id, detail::call_settings cs);
+    boost::asio::awaitable<detail::outcome> do_cancel(std::string id, detail::call_settings cs);
 
     boost::asio::awaitable<detail::reply> call_counted(std::string_view name, endpoint_stats& stats,
                                                        detail::http_request req,
@@ -94,6 +87,8 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
 
     /// Waits for the request-rate limiter; an error when cancelled.
     boost::asio::awaitable<error_code> pace();
+    /// Sleeps `d`; errc::client_shut_down at once when the client shuts
+    /// down meanwhile (a backoff never keeps the io_context running after it).
     boost::asio::awaitable<error_code> sleep(duration d);
     /// The delay before repeating a failed attempt, or nullopt (core/retry decides).
     std::optional<duration> repeat_after(detail::call_kind kind, bool written, const retry_policy& p,
@@ -119,6 +114,8 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     std::array<endpoint_stats, static_cast<std::size_t>(detail::endpoint_id::count)> calls{};
     std::map<std::string, endpoint_stats, std::less<>> other_calls;  // call_api's paths
     bool seed_asked = false;                     // fetch_seed started
+    bool shut_down = false;
+    std::vector<boost::asio::steady_timer*> sleepers;  // sleep()'s timers, cancelled by shutdown()
     /// The attached listener's callback URL, filled into run bodies when set.
     /// Read where operations start (any thread), written by attach/detach: locked.
     std::string callback_url() const {

@@ -33,6 +33,8 @@ struct run_and_wait_op : std::enable_shared_from_this<run_and_wait_op> {
         auto slot = asio::get_associated_cancellation_slot(h);
         if (slot.is_connected())
             slot.template emplace<canceller>(canceller{this});
+        call = ro.call;  // its deadline and header fields go on the wait's and the cancel's requests
+        call.retry.reset();
         deadline.expires_after(opts.timeout);
         deadline.async_wait([keep = shared_from_this()](error_code ec) {
             if (!ec)
@@ -61,6 +63,7 @@ struct run_and_wait_op : std::enable_shared_from_this<run_and_wait_op> {
         wo.timeout = opts.timeout + std::chrono::minutes(1);  // the deadline timer decides
         wo.poll = opts.poll;
         wo.on_status = opts.on_status;
+        wo.call = call;
         client::start_wait(self, result.t.id, std::move(wo),
                            handler<task>(asio::bind_cancellation_slot(
                                inner.slot(), [keep = shared_from_this()](error_code ec, task t) {
@@ -87,7 +90,7 @@ struct run_and_wait_op : std::enable_shared_from_this<run_and_wait_op> {
         if (!opts.cancel_on_abort)
             return complete(abort_reason);
         result.cancel_requested = true;
-        client::start_cancel(self, result.t.id,
+        client::start_cancel(self, result.t.id, call,
                              handler<task>([keep = shared_from_this()](error_code ec, task) {
                                  keep->result.cancel_confirmed = !ec;
                                  if (ec)
@@ -111,6 +114,7 @@ struct run_and_wait_op : std::enable_shared_from_this<run_and_wait_op> {
     std::shared_ptr<client_impl> self;
     handler<run_result> h;
     run_and_wait_options opts;
+    call_overrides call;
     asio::steady_timer deadline;
     asio::cancellation_signal inner;
     run_result result;

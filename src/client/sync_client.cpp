@@ -66,12 +66,12 @@ run_result sync_client::run_and_wait(ai_app app, std::vector<node_input> inputs,
     });
 }
 
-task sync_client::query(std::string task_id) {
-    return call([&](client& c, auto token) { return c.query(std::move(task_id), token); });
+task sync_client::query(std::string task_id, call_overrides co) {
+    return call([&](client& c, auto token) { return c.query(std::move(task_id), std::move(co), token); });
 }
 
-task sync_client::cancel(std::string task_id) {
-    return call([&](client& c, auto token) { return c.cancel(std::move(task_id), token); });
+task sync_client::cancel(std::string task_id, call_overrides co) {
+    return call([&](client& c, auto token) { return c.cancel(std::move(task_id), std::move(co), token); });
 }
 
 } // namespace runninghub

@@ -69,7 +69,8 @@ wait_service::wait_service(asio::any_io_executor ex, const client_options& opts,
 
 wait_service::~wait_service() { shutdown(); }
 
-void wait_service::add(std::string id, wait_options opts, detail::handler<task> h, asio::cancellation_slot slot) {
+void wait_service::add(std::string id, wait_options opts, call_settings cs, detail::handler<task> h,
+                       asio::cancellation_slot slot) {
     if (shut_) {
         task t;
         t.id = std::move(id);
@@ -81,6 +82,8 @@ void wait_service::add(std::string id, wait_options opts, detail::handler<task> 
     queue_.add(*r, std::move(opts.poll), opts.timeout, tasks_.accepted_at(r->id).value_or(now), now, uniform());
     if (opts.on_status)
         watchers_.emplace(r, std::move(opts.on_status));
+    if (!cs.plain())
+        settings_.emplace(r, std::make_shared<const call_settings>(std::move(cs)));
     if (!slot.is_connected())
         slot = asio::get_associated_cancellation_slot(r->handler);
     if (slot.is_connected()) {
@@ -129,11 +132,17 @@ void wait_service::arm() {
 }
 
 void wait_service::launch(record* r) {
-    asio::co_spawn(ex_, query_(r->id, r->deadline),
-                   asio::bind_cancellation_slot(r->query_cancel.slot(),
-                                                [this, keep = anchor_.lock(), r](std::exception_ptr ep, outcome o) {
-                                                    on_query(r, ep, std::move(o));
-                                                }));
+    std::shared_ptr<const call_settings> cs;
+    if (!settings_.empty())
+        if (auto it = settings_.find(r); it != settings_.end())
+            cs = it->second;
+    auto* raw = cs.get();
+    asio::co_spawn(ex_, query_(r->id, r->deadline, raw),
+                   asio::bind_cancellation_slot(
+                       r->query_cancel.slot(),
+                       [this, keep = anchor_.lock(), r, cs = std::move(cs)](std::exception_ptr ep, outcome o) {
+                           on_query(r, ep, std::move(o));
+                       }));
 }
 
 void wait_service::set_safety_interval(duration safety) {
@@ -207,6 +216,7 @@ void wait_service::finish(record* r, error_code ec, task t) {
         return;
     queue_.remove(*r);
     watchers_.erase(r);
+    settings_.erase(r);
     if (r->inflight)
         r->query_cancel.emit(asio::cancellation_type::terminal);
     if (r->caller.is_connected())

@@ -4,6 +4,7 @@
 // core/wait_queue. It is handed what it needs (a query function, the task
 // registry, the options) and never sees the client itself.
 
+#include "client/call_settings.hpp"
 #include "client/outcome.hpp"
 #include "client/task_registry.hpp"
 #include "core/log.hpp"
@@ -24,8 +25,10 @@ namespace runninghub::detail {
 
 class wait_service {
 public:
-    /// One query of a task, within `deadline`; completes with its outcome.
-    using query_function = std::function<boost::asio::awaitable<outcome>(std::string_view id, time_point deadline)>;
+    /// One query of a task, within `deadline`, with the wait's own settings
+    /// (null: none); completes with its outcome.
+    using query_function = std::function<boost::asio::awaitable<outcome>(std::string_view id, time_point deadline,
+                                                                         const call_settings* cs)>;
 
     wait_service(boost::asio::any_io_executor ex, const client_options& opts, task_registry& tasks,
                  query_function query, const logger& log);
@@ -36,8 +39,10 @@ public:
 
     /// Completes `h` when the task ends, the wait times out or is cancelled
     /// (terminal cancellation through `slot`, or h's own when it is not
-    /// connected), or the service shuts down.
-    void add(std::string id, wait_options opts, detail::handler<task> h, boost::asio::cancellation_slot slot = {});
+    /// connected), or the service shuts down. Its queries use `cs` (checked
+    /// wait_options::call).
+    void add(std::string id, wait_options opts, call_settings cs, detail::handler<task> h,
+             boost::asio::cancellation_slot slot = {});
     void shutdown();
     /// Webhooks attached (`safety` > 0: waits added from now on poll at that
     /// interval) or detached (zero: every wait goes back to normal polling).
@@ -70,6 +75,9 @@ private:
     std::function<void(std::string)> forget_;
     // wait_options::on_status of the waits that set one (most do not: not in the record).
     std::unordered_map<const record*, std::function<void(const task&)>> watchers_;
+    // The call settings of the waits that set any (most do not); a query in
+    // flight keeps its settings alive after its wait ended.
+    std::unordered_map<const record*, std::shared_ptr<const call_settings>> settings_;
     const logger& log_;
     wait_queue queue_;
     boost::asio::steady_timer timer_;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSL-1.0
 // What one call may add to or change in its request: run_options' extra body
 // fields and retainSeconds, and call_overrides (deadline, repeats, header
-// fields) of run and call_api, as the service receives them.
+// fields) of run, call_api, query, wait, cancel and run_and_wait, as the
+// service receives them.
 #include "common.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
@@ -167,6 +168,92 @@ BOOST_AUTO_TEST_CASE(a_submits_own_deadline_and_repeats_replace_the_clients) {
         BOOST_TEST(ec3.failed());
         BOOST_TEST(c.stats().submit_retries == 2u);  // the client's own policy: 6 attempts
     });
+}
+
+BOOST_AUTO_TEST_CASE(query_wait_cancel_and_run_and_wait_take_a_calls_own_fields_and_deadline) {
+    harness h;
+    auto quoted = [](const rh::diagnostics& d, const std::string& line) {
+        return d.body_excerpt.find(line) != std::string::npos;
+    };
+    run_test(h.io, [&]() -> asio::awaitable<void> {
+        rh::ai_app app(app_id);
+        auto [ec, t] = co_await h.c.run(app, some_inputs(), rh::run_options{}, tuple_token);
+        BOOST_TEST_REQUIRE(!ec, ec.message());
+        rh::poll_policy one_error = h.c.options().poll;
+        one_error.max_poll_errors = 1;
+
+        // The echoing 502 quotes the request head it received.
+        h.emu.set_faults({rh::fault{rh::fault_kind::echo_request, 1.0, "/openapi/v2/query"}});
+        rh::call_overrides traced;
+        traced.headers = {{"X-Trace-Id", "trace-q"}};
+        traced.retry = rh::retry_policy{1};
+        auto [qec, q] = co_await h.c.query(t.id, traced, tuple_token);
+        BOOST_TEST(qec.failed());
+        BOOST_TEST(quoted(q.diag, "X-Trace-Id: trace-q"), q.diag.body_excerpt);
+        BOOST_TEST(requests_to(h.emu, "POST /openapi/v2/query") == 1u);  // call.retry: no repeat
+
+        // A wait's queries carry its fields; it ends on the failed query's diagnostics.
+        rh::wait_options wo;
+        wo.call.headers = {{"X-Trace-Id", "trace-w"}};
+        wo.poll = one_error;
+        auto [wec, w] = co_await h.c.wait(t.id, wo, tuple_token);
+        BOOST_TEST(wec.failed());
+        BOOST_TEST(quoted(w.diag, "X-Trace-Id: trace-w"), w.diag.body_excerpt);
+
+        // run_and_wait: ro.call's fields on its submit and its queries.
+        rh::run_options ro;
+        ro.call.headers = {{"X-Trace-Id", "trace-rw"}};
+        rh::run_and_wait_options rwo;
+        rwo.poll = one_error;
+        auto [rec, rr] = co_await h.c.run_and_wait(app, some_inputs(), ro, rwo, tuple_token);
+        BOOST_TEST(rec.failed());
+        BOOST_TEST(quoted(rr.t.diag, "X-Trace-Id: trace-rw"), rr.t.diag.body_excerpt);
+        auto seen = h.emu.submitted(rr.t.id).value().headers;
+        BOOST_TEST(std::count(seen.begin(), seen.end(), std::pair<std::string, std::string>{"X-Trace-Id", "trace-rw"}) == 1);
+
+        h.emu.set_faults({rh::fault{rh::fault_kind::echo_request, 1.0, "/task/openapi/cancel"}});
+        traced.headers = {{"X-Trace-Id", "trace-c"}};
+        auto [cec, c] = co_await h.c.cancel(t.id, traced, tuple_token);
+        BOOST_TEST(cec.failed());
+        BOOST_TEST(quoted(c.diag, "X-Trace-Id: trace-c"), c.diag.body_excerpt);
+
+        // A 2 s answer: the call's own 200 ms deadline ends a query and a wait
+        // (a read timeout, not the wait's 20 s deadline).
+        h.emu.set_faults({rh::fault{rh::fault_kind::delay, 1.0, "/openapi/v2/query", 2000ms}});
+        rh::call_overrides quick;
+        quick.timeout = 200ms;
+        quick.retry = rh::retry_policy{1};
+        auto [q2ec, q2] = co_await h.c.query(t.id, quick, tuple_token);
+        BOOST_TEST((q2ec == rh::errc::read_timeout), q2ec.message());
+        rh::wait_options wq;
+        wq.timeout = 20s;
+        wq.poll = one_error;
+        wq.call.timeout = 200ms;
+        auto [w2ec, w2] = co_await h.c.wait(t.id, wq, tuple_token);
+        BOOST_TEST((w2ec == rh::errc::read_timeout), w2ec.message());
+    });
+    h.emu.set_faults({});
+    auto sent = h.emu.counters().total_requests();
+    h.io.restart();
+    run_test(h.io, [&]() -> asio::awaitable<void> {
+        // Refused before anything is sent, each naming the override.
+        rh::wait_options repeats;
+        repeats.call.retry = rh::retry_policy{3};
+        auto [e1, t1] = co_await h.c.wait("1800000000000000001", repeats, tuple_token);
+        BOOST_TEST((e1 == rh::errc::invalid_options));
+        BOOST_TEST(t1.diag.server_message.find("wait_options::call.retry") != std::string::npos, t1.diag.server_message);
+        rh::call_overrides zero;
+        zero.timeout = 0ms;
+        auto [e2, t2] = co_await h.c.query("1800000000000000001", zero, tuple_token);
+        BOOST_TEST((e2 == rh::errc::invalid_options));
+        BOOST_TEST(t2.diag.server_message.find("call_overrides::timeout") != std::string::npos, t2.diag.server_message);
+        rh::call_overrides smuggling;
+        smuggling.headers = {{"X-Evil", "a\r\nHost: elsewhere"}};
+        auto [e3, t3] = co_await h.c.cancel("1800000000000000001", smuggling, tuple_token);
+        BOOST_TEST((e3 == rh::errc::invalid_options));
+        BOOST_TEST(t3.diag.server_message.find("call_overrides::headers") != std::string::npos, t3.diag.server_message);
+    });
+    BOOST_TEST(h.emu.counters().total_requests() == sent);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

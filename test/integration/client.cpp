@@ -545,4 +545,28 @@ BOOST_AUTO_TEST_CASE(destroying_the_client_completes_waits) {
         BOOST_TEST(ec == rh::errc::client_shut_down);
 }
 
+BOOST_AUTO_TEST_CASE(destroying_the_client_ends_its_backoff_sleeps) {
+    rh::emulator emu(fast_emulator());
+    emu.set_faults({rh::fault{rh::fault_kind::http_503_empty, 1.0, "/openapi/v2/query"}});
+    asio::io_context io;
+    auto o = fast_client(emu);
+    o.retry.query = rh::retry_policy{5, 1h, 1h, 1h, 10h};  // a full-jitter delay of up to an hour
+    std::vector<rh::error_code> results;
+    {
+        rh::client c(io.get_executor(), o);
+        for (int i = 0; i < 2; ++i)
+            c.query("1800000000000000001", [&](rh::error_code ec, rh::task) { results.push_back(ec); });
+        for (int i = 0; i < 500 && c.stats().query_retries < 2; ++i)
+            io.run_one_for(10ms);
+        BOOST_TEST_REQUIRE(c.stats().query_retries == 2u);  // both answered 503, both sleeping
+    }
+    io.restart();
+    io.run_for(5s);
+    BOOST_TEST(io.stopped());  // no sleep keeps it running
+    BOOST_TEST(results.size() == 2u);
+    for (auto& ec : results)
+        BOOST_TEST(ec == rh::errc::client_shut_down);
+    BOOST_TEST(requests_to(emu, "POST /openapi/v2/query") == 2u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -63,6 +63,15 @@ BOOST_AUTO_TEST_CASE(errors_throw_with_diagnostics_or_come_back_as_codes) {
     auto t = sc.call([&](rh::client& c, auto token) { return c.query(unknown, token); }, ec);
     BOOST_TEST((ec == rh::errc::task_not_found_or_expired));
     BOOST_TEST(t.diag.server_code == "1004");
+    // A call's own overrides, checked before anything is sent.
+    auto sent = emu.counters().total_requests();
+    rh::call_overrides smuggling;
+    smuggling.headers = {{"X-Evil", "a\r\nHost: elsewhere"}};
+    BOOST_CHECK_EXCEPTION(sc.query(unknown, smuggling), rh::error,
+                          [](const rh::error& e) { return e.code() == rh::errc::invalid_options; });
+    BOOST_CHECK_EXCEPTION(sc.cancel(unknown, smuggling), rh::error,
+                          [](const rh::error& e) { return e.code() == rh::errc::invalid_options; });
+    BOOST_TEST(emu.counters().total_requests() == sent);
     // Any operation, blocking: the account.
     auto account = sc.call([](rh::client& c, auto token) { return c.account(token); });
     BOOST_TEST(!account.remain_coins.empty());
