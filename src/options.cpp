@@ -3,6 +3,7 @@
 
 #include "codec/scrub.hpp"
 #include "core/origin.hpp"
+#include "core/retry.hpp"
 
 
 #include <cstdlib>
@@ -51,6 +52,8 @@ error_code client_options::validate(std::string* why) const {
                     "RUNNINGHUB_ALLOW_INSECURE_HTTP=1)");
     if (pool.max_connections == 0)
         return fail(errc::invalid_options, "pool.max_connections must be at least 1");
+    if (pool.idle_buffer_release < duration::zero())
+        return fail(errc::invalid_options, "pool.idle_buffer_release must not be negative");
     if (pool.max_response_body < 1024)
         return fail(errc::invalid_options, "pool.max_response_body must be at least 1024 bytes");
     if (timeout.request <= duration::zero() || timeout.transfer <= duration::zero())
@@ -65,10 +68,8 @@ error_code client_options::validate(std::string* why) const {
     if (!(poll.growth >= 1.0) || !(poll.jitter >= 0.0 && poll.jitter <= 1.0))
         return fail(errc::invalid_options, "poll policy: growth must be >= 1 and jitter within 0..1");
     for (auto* rp : {&retry.query, &retry.submit})
-        if (rp->max_attempts == 0 || rp->base_delay < duration::zero() || rp->max_delay < rp->base_delay ||
-            rp->max_retry_after < duration::zero() || rp->max_elapsed < duration::zero())
-            return fail(errc::invalid_options,
-                        "retry policy: max_attempts >= 1, 0 <= base_delay <= max_delay, max_retry_after and max_elapsed >= 0");
+        if (!detail::valid_policy(*rp))
+            return fail(errc::invalid_options, std::string("retry policy: ") + detail::retry_policy_rule);
     if (!(retry.budget_tokens >= 0) || !(retry.budget_refill >= 0))
         return fail(errc::invalid_options, "retry budget: budget_tokens and budget_refill must not be negative");
     if (!(throttle.requests_per_second >= 0) || (throttle.requests_per_second > 0 && throttle.burst == 0))

@@ -17,16 +17,18 @@
 //
 // Threads: the client keeps its state on an internal strand of the executor
 // it was given, so its asynchronous operations may be started from any thread
-// running that io_context. stats() reads counters directly: call it from
+// (with single_threaded: from the one thread running the io_context), and it
+// may be destroyed on any thread: it shuts down on its strand (see Lifetime).
+// stats() reads counters directly: call it from
 // get_executor() (the strand) or while no thread runs the io_context.
 // attach() subscribes to the listener directly: call it before the listener's
 // executor runs, or on it. Emit a cancellation signal from the executor of the
 // operation's handler, as Asio requires of every operation.
 //
 // Lifetime: operations keep the client's state alive; destroying the client
-// completes pending waits, queued submits and backoff sleeps at once with
-// errc::client_shut_down (a request already out ends at its deadline at the
-// latest).
+// completes pending waits, queued submits and backoff sleeps with
+// errc::client_shut_down as soon as its executor runs (a request already out
+// ends at its deadline at the latest).
 
 #include <runninghub/detail/unslotted.hpp>
 #include <runninghub/error.hpp>
@@ -39,11 +41,13 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include <concepts>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace runninghub {
@@ -57,6 +61,28 @@ template <class T>
 using handler = boost::asio::any_completion_handler<void(error_code, T)>;
 enum class legacy_kind { create, ai_app, quick };
 enum class upload_kind { v2, legacy, lora };
+
+/// Where a run, query or wait completes: the caller's cancellation slot, and
+/// the handler's executor when it is an any_io_executor (a coroutine's), so
+/// that the completion needs no type-erased executor of its own (each one is
+/// a heap block). `erased`: ask the erased handler for its executor instead.
+struct completion_site {
+    boost::asio::cancellation_slot slot;
+    boost::asio::any_io_executor ex;  // null and !erased: the handler has none (the client's is used)
+    bool erased = true;
+};
+
+template <class Handler>
+completion_site site_of(const Handler& h) {
+    namespace asio = boost::asio;
+    completion_site s{asio::get_associated_cancellation_slot(h), {}, true};
+    using executor = asio::associated_executor_t<Handler, asio::any_io_executor>;
+    if constexpr (std::is_convertible_v<executor, asio::any_io_executor>) {
+        s.ex = asio::get_associated_executor(h, asio::any_io_executor());
+        s.erased = false;
+    }
+    return s;
+}
 } // namespace detail
 
 /// How a client uses an attached webhook listener.
@@ -447,24 +473,26 @@ private:
     }
     /// run, query and wait: the operation listens on the caller's slot itself;
     /// erased without it, the handler keeps no cancellation state of its own
-    /// (one allocation per request, ~48 bytes per pending wait).
+    /// (one allocation per request, ~48 bytes per pending wait). Its executor
+    /// goes along too (completion_site).
     template <class Token, class Fn, class... Args>
     auto initiate_slotted(Token&& token, Fn fn, Args&&... args) {
         return boost::asio::async_initiate<Token, void(error_code, task)>(
             [fn](auto h, std::shared_ptr<impl> self, auto&&... a) {
-                auto slot = boost::asio::get_associated_cancellation_slot(h);
-                fn(std::move(self), std::move(a)..., task_handler(detail::unslotted<decltype(h)>{std::move(h)}), slot);
+                auto site = detail::site_of(h);
+                fn(std::move(self), std::move(a)..., task_handler(detail::unslotted<decltype(h)>{std::move(h)}),
+                   std::move(site));
             },
             token, impl_, std::forward<Args>(args)...);
     }
 
     static void start_run(std::shared_ptr<impl>, bool workflow, std::string id, std::vector<node_input>,
-                          run_options, task_handler, boost::asio::cancellation_slot slot = {});
+                          run_options, task_handler, detail::completion_site site = {});
     static void start_query(std::shared_ptr<impl>, std::string id, call_overrides, task_handler,
-                            boost::asio::cancellation_slot slot = {});
-    /// `slot`: the caller's, when `h` was erased without it (wait()); else h's own.
+                            detail::completion_site site = {});
+    /// site.slot: the caller's, when `h` was erased without it (wait()); else h's own.
     static void start_wait(std::shared_ptr<impl>, std::string id, wait_options, task_handler,
-                           boost::asio::cancellation_slot slot = {});
+                           detail::completion_site site = {});
     static void start_cancel(std::shared_ptr<impl>, std::string id, call_overrides, task_handler);
     static void start_legacy_run(std::shared_ptr<impl>, legacy_kind, std::string id, std::string quick_code,
                                  std::vector<node_input>, run_options, task_handler);

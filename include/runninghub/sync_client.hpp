@@ -25,16 +25,19 @@ struct future_pair_t {};
 /// returns them instead. Money: as the client's (a submit that may have created
 /// a task is never repeated; errc::submit_outcome_unknown says so).
 /// Never call it from the facade's own thread (a handler or callback run by
-/// `async()`): it would wait for itself, so it throws errc::invalid_options.
+/// `async()`): it would wait for itself, so it throws errc::invalid_options
+/// (call(fn, ec) sets it).
 class RUNNINGHUB_EXPORT sync_client {
 public:
     /// Throws runninghub::error (invalid_options) for invalid options, and for
     /// `single_threaded` (callers' threads start operations here).
     explicit sync_client(client_options opts);
-    /// Shuts the client down and joins the thread: pending calls end with
-    /// errc::client_shut_down or operation_aborted (a backoff sleep at once, a
-    /// request already out at its deadline at the latest). Destroy it
-    /// only once no other thread is inside one of its calls.
+    /// Shuts the client down and joins the thread: operations started through
+    /// async() end with errc::client_shut_down or operation_aborted (a backoff
+    /// sleep at once, a request already out at its deadline at the latest).
+    /// Destroy it only once no other thread is inside one of its calls, and
+    /// never on its own thread (in a handler run by async()): it cannot join
+    /// itself.
     ~sync_client();
     sync_client(const sync_client&) = delete;
     sync_client& operator=(const sync_client&) = delete;

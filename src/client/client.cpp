@@ -72,8 +72,8 @@ std::optional<call_settings> settings_of(const call_overrides& o, std::string& w
         why = "call_overrides::timeout must be positive";
         return std::nullopt;
     }
-    if (o.retry && o.retry->max_attempts == 0) {
-        why = "call_overrides::retry.max_attempts must be at least 1";
+    if (o.retry && !detail::valid_policy(*o.retry)) {
+        why = std::string("call_overrides::retry: ") + detail::retry_policy_rule;
         return std::nullopt;
     }
     cs.timeout = o.timeout.value_or(duration::zero());
@@ -121,8 +121,8 @@ detail::client_impl::client_impl(asio::any_io_executor e, client_options o)
 
 void detail::client_impl::shutdown() {
     shut_down = true;
-    for (auto* t : sleepers)
-        t->cancel();
+    for (auto* s : sleepers)
+        s->timer.cancel();
     waits.shutdown();
     gate.shutdown();
     http.shutdown();
@@ -131,14 +131,7 @@ void detail::client_impl::shutdown() {
 asio::awaitable<error_code> detail::client_impl::sleep(duration d) {
     if (shut_down)
         co_return make_error_code(errc::client_shut_down);
-    // Listed while it exists, also when the frame is destroyed unresumed (an io_context destroyed first).
-    struct listed {
-        std::vector<asio::steady_timer*>& list;
-        asio::steady_timer timer;
-        listed(std::vector<asio::steady_timer*>& l, const asio::any_io_executor& ex, duration d)
-            : list(l), timer(ex, d) { list.push_back(&timer); }
-        ~listed() { std::erase(list, &timer); }
-    } s(sleepers, ex, d);
+    detail::sleeper s(sleepers, ex, d);
     auto [ec] = co_await s.timer.async_wait(asio::as_tuple(asio::deferred));
     co_return shut_down ? make_error_code(errc::client_shut_down) : ec;
 }
@@ -329,15 +322,24 @@ client::client(executor_type ex, client_options opts)
 }
 
 client::client(client&&) noexcept = default;
+namespace {
+// On the client's executor (its strand): the state it ends is touched there
+// only, whichever thread lets go of the client.
+void shut_down(std::shared_ptr<detail::client_impl> impl) {
+    auto ex = impl->ex;
+    asio::dispatch(ex, [impl = std::move(impl)] { impl->shutdown(); });
+}
+} // namespace
+
 client& client::operator=(client&& o) noexcept {
     if (impl_ && impl_ != o.impl_)
-        impl_->shutdown();
+        shut_down(std::move(impl_));
     impl_ = std::move(o.impl_);
     return *this;
 }
 client::~client() {
     if (impl_)
-        impl_->shutdown();
+        shut_down(std::move(impl_));
 }
 
 client::executor_type client::get_executor() const noexcept { return impl_->ex; }
@@ -396,7 +398,7 @@ void client::detach() {
 }
 
 void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id, std::vector<node_input> inputs,
-                       run_options opts, task_handler h, asio::cancellation_slot slot) {
+                       run_options opts, task_handler h, detail::completion_site site) {
     if (!detail::check_id(self, h, "id", id))
         return;
     std::string why;
@@ -411,11 +413,11 @@ void client::start_run(std::shared_ptr<impl> self, bool workflow, std::string id
     target.append(detail::row(which).path).append(id);
     auto op = self->submit(which, std::move(target), detail::encode_run_body(inputs, opts, workflow),
                            std::move(opts.on_submit), std::move(*cs));
-    detail::launch(self, std::move(op), std::move(h), slot);
+    detail::launch(self, std::move(op), std::move(h), std::move(site));
 }
 
 void client::start_query(std::shared_ptr<impl> self, std::string id, call_overrides call, task_handler h,
-                         asio::cancellation_slot slot) {
+                         detail::completion_site site) {
     if (!detail::check_id(self, h, "task id", id))
         return;
     std::string why;
@@ -423,7 +425,7 @@ void client::start_query(std::shared_ptr<impl> self, std::string id, call_overri
     if (!cs)
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
     auto op = self->do_query(std::move(id), std::move(*cs));
-    detail::launch(self, std::move(op), std::move(h), slot);
+    detail::launch(self, std::move(op), std::move(h), std::move(site));
 }
 
 void client::start_cancel(std::shared_ptr<impl> self, std::string id, call_overrides call, task_handler h) {
@@ -438,7 +440,7 @@ void client::start_cancel(std::shared_ptr<impl> self, std::string id, call_overr
 }
 
 void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options opts, task_handler h,
-                        asio::cancellation_slot slot) {
+                        detail::completion_site site) {
     if (!detail::check_id(self, h, "task id", id))
         return;
     if (opts.timeout <= duration::zero())
@@ -461,7 +463,7 @@ void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options
     // The scheduler's state belongs to the client's executor.
     auto ex = self->ex;
     asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), cs = std::move(*cs),
-                        h = std::move(h), slot]() mutable {
+                        h = std::move(h), slot = site.slot]() mutable {
         self->waits.add(std::move(id), std::move(opts), std::move(cs), std::move(h), slot);
     });
 }

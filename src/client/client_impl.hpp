@@ -38,6 +38,26 @@ namespace runninghub {
 
 namespace detail {
 
+/// A sleep() in progress, listed while it exists (also when its frame is
+/// destroyed unresumed: an io_context destroyed first) so that shutdown() ends
+/// it. Swap-and-pop: thousands of paced requests sleep at once.
+struct sleeper {
+    sleeper(std::vector<sleeper*>& l, const boost::asio::any_io_executor& ex, duration d)
+        : list(l), at(l.size()), timer(ex, d) {
+        list.push_back(this);
+    }
+    ~sleeper() {
+        list[at] = list.back();
+        list[at]->at = at;
+        list.pop_back();
+    }
+    sleeper(const sleeper&) = delete;
+    sleeper& operator=(const sleeper&) = delete;
+    std::vector<sleeper*>& list;
+    std::size_t at;
+    boost::asio::steady_timer timer;
+};
+
 struct client_impl : std::enable_shared_from_this<client_impl> {
     client_impl(boost::asio::any_io_executor ex, client_options o);
 
@@ -115,7 +135,7 @@ struct client_impl : std::enable_shared_from_this<client_impl> {
     std::map<std::string, endpoint_stats, std::less<>> other_calls;  // call_api's paths
     bool seed_asked = false;                     // fetch_seed started
     bool shut_down = false;
-    std::vector<boost::asio::steady_timer*> sleepers;  // sleep()'s timers, cancelled by shutdown()
+    std::vector<sleeper*> sleepers;  // cancelled by shutdown()
     /// The attached listener's callback URL, filled into run bodies when set.
     /// Read where operations start (any thread), written by attach/detach: locked.
     std::string callback_url() const {
@@ -141,34 +161,49 @@ error_code error_of(const std::pair<error_code, T>& r) { return r.first; }
 template <class T>
 T& value_of(std::pair<error_code, T>& r) { return r.second; }
 
-/// Runs an operation's coroutine on the client's executor: `slot` (the
-/// caller's, when h was erased without it; else h's own) reaches it, its
+/// The coroutine's outcome as the handler's (error, value): an exception
+/// (a callback that threw, memory) becomes an error, never leaves the io thread.
+template <class R, class T>
+struct completion {
+    detail::handler<T> h;
+    void operator()(std::exception_ptr ep, R&& r) {
+        error_code ec = error_of(r);
+        if (ep) {
+            try {
+                std::rethrow_exception(ep);
+            } catch (const boost::system::system_error& e) {
+                ec = e.code();
+            } catch (const std::bad_alloc&) {
+                ec = make_error_code(boost::system::errc::not_enough_memory);
+            } catch (...) {
+                ec = make_error_code(boost::system::errc::state_not_recoverable);
+            }
+        }
+        std::move(h)(ec, std::move(value_of(r)));
+    }
+};
+
+/// Runs an operation's coroutine on the client's executor: the site's slot
+/// (the caller's, when h was erased without it; else h's own) reaches it, its
 /// (error, value) goes to the handler. co_spawn completes through the
 /// handler's own executor and that slot, so the handler is called directly.
+/// The site's any_io_executor is used as it is; only a handler whose executor
+/// is of another kind is asked for it (an any_completion_executor around it,
+/// and one more for co_spawn's work guard: two heap blocks per operation).
 template <class R, class T>
 void launch(const std::shared_ptr<detail::client_impl>& self, boost::asio::awaitable<R> op, detail::handler<T> h,
-            boost::asio::cancellation_slot slot = {}) {
+            completion_site site = {}) {
     namespace asio = boost::asio;
-    if (!slot.is_connected())
-        slot = asio::get_associated_cancellation_slot(h);
+    auto slot = site.slot.is_connected() ? site.slot : asio::get_associated_cancellation_slot(h);
+    if (!site.erased) {
+        const auto& hex = site.ex ? site.ex : self->ex;
+        asio::co_spawn(self->ex, std::move(op),
+                       asio::bind_cancellation_slot(slot, asio::bind_executor(hex, completion<R, T>{std::move(h)})));
+        return;
+    }
     auto hex = asio::get_associated_executor(h, self->ex);
     asio::co_spawn(self->ex, std::move(op),
-                   asio::bind_cancellation_slot(
-                       slot, asio::bind_executor(hex, [h = std::move(h)](std::exception_ptr ep, R&& r) mutable {
-                           error_code ec = error_of(r);
-                           if (ep) {
-                               try {
-                                   std::rethrow_exception(ep);
-                               } catch (const boost::system::system_error& e) {
-                                   ec = e.code();
-                               } catch (const std::bad_alloc&) {
-                                   ec = make_error_code(boost::system::errc::not_enough_memory);
-                               } catch (...) {  // e.g. a callback that threw: never out of the io thread
-                                   ec = make_error_code(boost::system::errc::state_not_recoverable);
-                               }
-                           }
-                           std::move(h)(ec, std::move(value_of(r)));
-                       })));
+                   asio::bind_cancellation_slot(slot, asio::bind_executor(hex, completion<R, T>{std::move(h)})));
 }
 
 /// A failed operation's result: the error, and a value whose diag says where and why.

@@ -75,6 +75,7 @@ public:
         if (!idle_.empty()) {
             idle_conn e = std::move(idle_.back());
             idle_.pop_back();
+            trimmed_ = std::min(trimmed_, idle_.size());
             bool expired = expiring() && e.since + limits_.idle_timeout <= now;
             if (force_fresh || expired) {
                 auto cause = expired ? close_cause::idle : close_cause::by_peer;
@@ -149,9 +150,19 @@ public:
         while (n < idle_.size() && idle_[n].since + limits_.idle_timeout <= now)
             out.push_back(std::move(idle_[n++].conn));
         idle_.erase(idle_.begin(), idle_.begin() + static_cast<std::ptrdiff_t>(n));
+        trimmed_ = trimmed_ > n ? trimmed_ - n : 0;
         open_ -= n;
         stats_->closed_idle += n;
         return out;
+    }
+
+    /// Hands `trim` each idle connection unused for `after`, once while it
+    /// stays idle (the shell frees its buffers). Lazy, as expire(): the idle
+    /// list is oldest first, so the trimmed ones are a prefix of it.
+    template <class F>
+    void trim_idle(time_point now, duration after, F&& trim) {
+        while (trimmed_ < idle_.size() && idle_[trimmed_].since + after <= now)
+            trim(idle_[trimmed_++].conn);
     }
 
     /// From now on nothing is parked or granted; returns the idle connections
@@ -164,6 +175,7 @@ public:
             out.push_back(std::move(e.conn));
         open_ -= idle_.size();
         idle_.clear();
+        trimmed_ = 0;
         return out;
     }
 
@@ -205,6 +217,7 @@ private:
     pool_options limits_;
     pool_stats* stats_;
     std::vector<idle_conn> idle_;  // back: most recently used
+    std::size_t trimmed_ = 0;      // idle_[0, trimmed_) were handed to trim_idle's callback
     std::deque<Waiter> waiters_;
     std::size_t open_ = 0;
     bool shut_ = false;

@@ -32,6 +32,11 @@ bool may_have_created(const error_code& ec, unsigned http_status) noexcept {
            ec == errc::upstream_exception;
 }
 
+bool valid_policy(const retry_policy& p) noexcept {
+    return p.max_attempts > 0 && p.base_delay >= duration::zero() && p.max_delay >= p.base_delay &&
+           p.max_retry_after >= duration::zero() && p.max_elapsed >= duration::zero();
+}
+
 duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept {
     double cap = static_cast<double>(p.base_delay.count()) * std::pow(2.0, std::min(n, 30u) - 1.0);
     cap = std::min(cap, static_cast<double>(p.max_delay.count()));

@@ -37,6 +37,12 @@ bool may_have_created(const error_code& ec, unsigned http_status) noexcept;
 /// Full-jitter exponential backoff before retry number `n` (1 = first retry).
 duration backoff_delay(const retry_policy& p, unsigned n, double u) noexcept;
 
+/// What a retry policy needs to make sense: max_attempts >= 1,
+/// 0 <= base_delay <= max_delay, max_retry_after and max_elapsed >= 0.
+bool valid_policy(const retry_policy& p) noexcept;
+inline constexpr const char* retry_policy_rule =
+    "max_attempts >= 1, 0 <= base_delay <= max_delay, max_retry_after and max_elapsed >= 0";
+
 /// The facts of one failed attempt.
 struct attempt_facts {
     error_code ec;

@@ -123,6 +123,11 @@ asio::awaitable<error_code> connector::resolve(time_point deadline) {
 // session to resume.
 void connector::prepare_tls(connection& c) {
     SSL* ssl_handle = c.stream.native_handle();
+    // Asio's engine sets RELEASE_BUFFERS: OpenSSL would free and re-allocate
+    // (zeroed) its record buffers around every read and write. The pool frees
+    // them once the connection idles (pool_options::idle_buffer_release).
+    if (env_.pool_opts.idle_buffer_release > duration::zero())
+        SSL_clear_mode(ssl_handle, SSL_MODE_RELEASE_BUFFERS);
     if (!where_.host_is_ip())
         SSL_set_tlsext_host_name(ssl_handle, where_.host.c_str());
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);

@@ -63,6 +63,10 @@ void pool::answered(lease& l) {
 void pool::expire(time_point now) {
     for (auto& c : state_.expire(now))
         close(*c, close_cause::idle);
+    if (auto after = env_.pool_opts.idle_buffer_release; after > duration::zero())
+        state_.trim_idle(now, after, [](std::unique_ptr<connection>& c) {
+            SSL_free_buffers(c->stream.native_handle());  // none pending: the answer was read whole
+        });
 }
 
 void pool::settle(state::release_result r, time_point now) {

@@ -426,6 +426,15 @@ BOOST_AUTO_TEST_CASE(callbacks_futures_deferred_and_tuples) {
     auto bad = c.query("nope/", asio::use_future);
     BOOST_CHECK_EXCEPTION(bad.get(), boost::system::system_error,
                           [](const auto& e) { return e.code() == rh::errc::invalid_options; });
+    // with_diagnostics over use_future: the client stays whole (the adapter once
+    // moved the client's state out of the initiation's arguments), and an error
+    // carries the service's diagnostics.
+    auto d1 = c.query(id, rh::with_diagnostics(asio::use_future));
+    auto d2 = c.query(id, rh::with_diagnostics(asio::use_future));
+    BOOST_TEST(d1.get().id == id);
+    BOOST_TEST(d2.get().id == id);
+    auto unknown = c.query("1800000000000000001", rh::with_diagnostics(asio::use_future));
+    BOOST_CHECK_EXCEPTION(unknown.get(), rh::error, [](const rh::error& e) { return e.diag().server_code == "1004"; });
     guard.reset();
     runner.join();
 }

@@ -164,6 +164,40 @@ BOOST_AUTO_TEST_CASE(idle_connections_expire_lazily) {
     BOOST_TEST(f.stats.closed_idle == 2u);
 }
 
+BOOST_AUTO_TEST_CASE(idle_connections_are_trimmed_once_after_a_while) {
+    fixture f(limits(3));
+    std::vector<int> trimmed;
+    auto trim = [&](int c) { trimmed.push_back(c); };
+    f.open(1);
+    f.open(2);
+    f.open(3);
+    f.park(1);
+    f.now += 400ms;
+    f.park(2);
+    f.st.trim_idle(f.now, 1s, trim);
+    BOOST_TEST(trimmed.empty());  // in use a moment ago: keeps its buffers
+    f.now += 700ms;               // 1 idle 1.1 s, 2 idle 0.7 s
+    f.st.trim_idle(f.now, 1s, trim);
+    BOOST_TEST(trimmed == std::vector<int>{1});
+    f.st.trim_idle(f.now, 1s, trim);
+    BOOST_TEST(trimmed == std::vector<int>{1});  // once while it stays idle
+    // Reuse takes the warmest (2, untrimmed); 1 is lent, parked again and trimmed again later.
+    BOOST_TEST(*f.st.acquire(f.now, false).conn == 2);
+    BOOST_TEST(*f.st.acquire(f.now, false).conn == 1);
+    f.park(1);
+    f.park(3);
+    f.now += 1s;
+    f.st.trim_idle(f.now, 1s, trim);
+    BOOST_TEST((trimmed == std::vector<int>{1, 1, 3}));
+    // Expiry removes the trimmed prefix; a later parked connection is trimmed in its turn.
+    f.now += 20s;
+    BOOST_TEST(f.st.expire(f.now).size() == 2u);
+    f.park(2);
+    f.now += 1s;
+    f.st.trim_idle(f.now, 1s, trim);
+    BOOST_TEST((trimmed == std::vector<int>{1, 1, 3, 2}));
+}
+
 BOOST_AUTO_TEST_CASE(idle_timeout_zero_never_expires) {
     fixture f(limits(1, 0s));
     f.open(1);
