@@ -15,12 +15,16 @@ namespace {
 void append_json_string(std::string& out, std::string_view s) {
     static constexpr char hex[] = "0123456789abcdef";
     out += '"';
-    for (char ch : s) {
+    // Runs that need no escaping go in whole: a byte at a time cost ~2k
+    // instructions per submit (issue 12).
+    std::size_t plain = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char ch = s[i];
         auto c = static_cast<unsigned char>(ch);
-        if (c >= 0x20 && ch != '"' && ch != '\\') {
-            out += ch;
+        if (c >= 0x20 && ch != '"' && ch != '\\')
             continue;
-        }
+        out.append(s.substr(plain, i - plain));
+        plain = i + 1;
         out += '\\';
         switch (ch) {
         case '"': out += '"'; break;
@@ -33,6 +37,7 @@ void append_json_string(std::string& out, std::string_view s) {
         default: out.append("u00").append(1, hex[c >> 4]).append(1, hex[c & 15]);
         }
     }
+    out.append(s.substr(plain));
     out += '"';
 }
 

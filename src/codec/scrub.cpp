@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "codec/scrub.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -64,19 +65,42 @@ std::pair<std::size_t, std::size_t> value_after(std::string_view t, std::size_t 
     return {b, e};
 }
 
+// The next `c` at or after `from`, or npos.
+std::size_t next_of(const std::string& text, char c, std::size_t from) {
+    if (from >= text.size())
+        return std::string::npos;
+    auto* p = static_cast<const char*>(std::memchr(text.data() + from, c, text.size() - from));
+    return p ? static_cast<std::size_t>(p - text.data()) : std::string::npos;
+}
+
 void scrub_fields(std::string& text) {
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if ((text[i] | 0x20) != 'a')  // every name starts with an a
-            continue;
+    // Every name starts with an a: memchr finds the candidates (a byte loop over
+    // every answer cost ~3k instructions per request, issue 12). `lo`/`up`:
+    // the next 'a'/'A', found again once passed or after a replacement.
+    std::size_t lo = 0, up = 0;
+    bool stale = true;
+    for (std::size_t i = 0;;) {
+        if (stale || lo < i)
+            lo = next_of(text, 'a', i);
+        if (stale || up < i)
+            up = next_of(text, 'A', i);
+        stale = false;
+        i = std::min(lo, up);
+        if (i == std::string::npos)
+            return;
+        std::size_t step = 1;
         for (auto name : secret_fields) {
             if (!iequal_at(text, i, name))
                 continue;
             auto [b, e] = value_after(text, i + name.size());
-            if (e > b && std::string_view(text).substr(b, e - b) != mask)
+            if (e > b && std::string_view(text).substr(b, e - b) != mask) {
                 text.replace(b, e - b, mask);
-            i += name.size() - 1;
+                stale = true;
+            }
+            step = name.size();
             break;
         }
+        i += step;
     }
 }
 
