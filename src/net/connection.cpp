@@ -23,9 +23,6 @@ net_env::net_env(asio::any_io_executor e, const client_options& opts, const logg
       bearer("Bearer " + opts.api_key) {
     SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
     SSL_CTX_set_session_cache_mode(tls.native_handle(), SSL_SESS_CACHE_CLIENT);
-    // Requests are small: 4 KB records make the write buffer a connection keeps
-    // while in use ~4 KB instead of ~17 KB (pool_options::idle_buffer_release).
-    SSL_CTX_set_max_send_fragment(tls.native_handle(), 4096);
     error_code ec;
     tls.set_default_verify_paths(ec);
     if (!opts.ca_file.empty()) {
