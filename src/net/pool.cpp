@@ -63,9 +63,16 @@ void pool::answered(lease& l) {
 void pool::expire(time_point now) {
     for (auto& c : state_.expire(now))
         close(*c, close_cause::idle);
+}
+
+// After a lend, never before: the connection about to serve keeps its buffers.
+void pool::trim(time_point now) {
     if (auto after = env_.pool_opts.idle_buffer_release; after > duration::zero())
         state_.trim_idle(now, after, [](std::unique_ptr<connection>& c) {
-            SSL_free_buffers(c->stream.native_handle());  // none pending: the answer was read whole
+            // Bytes the peer sent unasked stay (OpenSSL would refuse anyway);
+            // the look before the next write closes such a connection.
+            if (!SSL_has_pending(c->stream.native_handle()))
+                SSL_free_buffers(c->stream.native_handle());
         });
 }
 
@@ -74,8 +81,10 @@ void pool::settle(state::release_result r, time_point now) {
         close(**r.to_close, r.cause);
     if (r.granted)
         hand(r.granted->waiter, std::move(r.granted->handed));
-    else if (!r.to_close)
-        expire(now);  // parked: the lazy expiry's turn
+    else if (!r.to_close) {
+        expire(now);  // parked: the lazy expiry's and trim's turn
+        trim(now);
+    }
 }
 
 void pool::release(lease& l, exchange_end end) {
@@ -100,9 +109,11 @@ bool pool::try_acquire(bool force_fresh, lease& l) {
             continue;
         case state::acquire_action::reuse:
             l.lend(this, std::move(*a.conn));
+            trim(now);
             return true;
         case state::acquire_action::open:
             l.lend(this, nullptr);
+            trim(now);
             return true;
         case state::acquire_action::wait:
             return false;

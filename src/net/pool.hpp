@@ -82,6 +82,8 @@ private:
     void release(lease& l, exchange_end end);
     void settle(state::release_result r, time_point now);
     void expire(time_point now);
+    /// Frees the record buffers of connections idle past pool_options::idle_buffer_release.
+    void trim(time_point now);
 
     origin where_;
     std::string host_header_;

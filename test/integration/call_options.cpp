@@ -247,6 +247,11 @@ BOOST_AUTO_TEST_CASE(query_wait_cancel_and_run_and_wait_take_a_calls_own_fields_
         auto [e2, t2] = co_await h.c.query("1800000000000000001", zero, tuple_token);
         BOOST_TEST((e2 == rh::errc::invalid_options));
         BOOST_TEST(t2.diag.server_message.find("call_overrides::timeout") != std::string::npos, t2.diag.server_message);
+        rh::call_overrides inverted;
+        inverted.retry = rh::retry_policy{3, 5s, 1s};  // base_delay over max_delay
+        auto [e4, t4] = co_await h.c.query("1800000000000000001", inverted, tuple_token);
+        BOOST_TEST((e4 == rh::errc::invalid_options));
+        BOOST_TEST(t4.diag.server_message.find("call_overrides::retry") != std::string::npos, t4.diag.server_message);
         rh::call_overrides smuggling;
         smuggling.headers = {{"X-Evil", "a\r\nHost: elsewhere"}};
         auto [e3, t3] = co_await h.c.cancel("1800000000000000001", smuggling, tuple_token);
