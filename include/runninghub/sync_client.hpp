@@ -77,10 +77,11 @@ public:
         // object is shared with the client's thread (an exception_ptr handed
         // across threads is counted inside the uninstrumented C++ runtime,
         // which ThreadSanitizer reports as a race).
-        auto r = std::forward<Fn>(fn)(*client_, detail::future_pair_t{}).get();
-        if (r.first)
-            throw error(r.first, detail::diagnostics_of(r.second), detail::task_id_of(r.second));
-        return std::move(r.second);
+        error_code ec;
+        auto v = call(std::forward<Fn>(fn), ec);
+        if (ec)
+            throw error(ec, detail::diagnostics_of(v), detail::task_id_of(v));
+        return v;
     }
 
     /// The client's counters, read on its thread.

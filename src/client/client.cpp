@@ -325,7 +325,7 @@ client::client(client&&) noexcept = default;
 namespace {
 // On the client's executor (its strand): the state it ends is touched there
 // only, whichever thread lets go of the client.
-void shut_down(std::shared_ptr<detail::client_impl> impl) {
+void shut_down_on_its_executor(std::shared_ptr<detail::client_impl> impl) {
     auto ex = impl->ex;
     asio::dispatch(ex, [impl = std::move(impl)] { impl->shutdown(); });
 }
@@ -333,13 +333,13 @@ void shut_down(std::shared_ptr<detail::client_impl> impl) {
 
 client& client::operator=(client&& o) noexcept {
     if (impl_ && impl_ != o.impl_)
-        shut_down(std::move(impl_));
+        shut_down_on_its_executor(std::move(impl_));
     impl_ = std::move(o.impl_);
     return *this;
 }
 client::~client() {
     if (impl_)
-        shut_down(std::move(impl_));
+        shut_down_on_its_executor(std::move(impl_));
 }
 
 client::executor_type client::get_executor() const noexcept { return impl_->ex; }
@@ -420,10 +420,9 @@ void client::start_query(std::shared_ptr<impl> self, std::string id, call_overri
                          detail::completion_site site) {
     if (!detail::check_id(self, h, "task id", id))
         return;
-    std::string why;
-    auto cs = detail::settings_of(call, why);
+    auto cs = detail::settings_or_fail(self, h, call);
     if (!cs)
-        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
+        return;
     auto op = self->do_query(std::move(id), std::move(*cs));
     detail::launch(self, std::move(op), std::move(h), std::move(site));
 }
@@ -431,10 +430,9 @@ void client::start_query(std::shared_ptr<impl> self, std::string id, call_overri
 void client::start_cancel(std::shared_ptr<impl> self, std::string id, call_overrides call, task_handler h) {
     if (!detail::check_id(self, h, "task id", id))
         return;
-    std::string why;
-    auto cs = detail::settings_of(call, why);
+    auto cs = detail::settings_or_fail(self, h, call);
     if (!cs)
-        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
+        return;
     auto op = self->do_cancel(std::move(id), std::move(*cs));
     detail::launch(self, std::move(op), std::move(h));
 }
@@ -456,10 +454,9 @@ void client::start_wait(std::shared_ptr<impl> self, std::string id, wait_options
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
                                      "wait_options::call.retry does not apply: a wait's failed queries count "
                                      "against poll.max_poll_errors");
-    std::string why;
-    auto cs = detail::settings_of(opts.call, why);
+    auto cs = detail::settings_or_fail(self, h, opts.call);
     if (!cs)
-        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
+        return;
     // The scheduler's state belongs to the client's executor.
     auto ex = self->ex;
     asio::dispatch(ex, [self = std::move(self), id = std::move(id), opts = std::move(opts), cs = std::move(*cs),

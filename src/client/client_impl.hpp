@@ -237,6 +237,18 @@ bool check_id(const std::shared_ptr<detail::client_impl>& self, detail::handler<
     return false;
 }
 
+/// A call's overrides, checked (settings_of): nullopt when refused, and then h
+/// completes with invalid_options saying why.
+template <class T>
+std::optional<call_settings> settings_or_fail(const std::shared_ptr<detail::client_impl>& self,
+                                              detail::handler<T>& h, const call_overrides& o) {
+    std::string why;
+    auto cs = settings_of(o, why);
+    if (!cs)
+        fail_as<T>(self, std::move(h), errc::invalid_options, std::move(why));
+    return cs;
+}
+
 /// "POST /openapi/v2/run/ai-app/…": a row's method and the request's target, for diagnostics.
 inline std::string endpoint_text(const detail::endpoint& e, std::string_view target) {
     static constexpr std::string_view verbs[] = {"GET ", "POST ", "PUT "};

@@ -124,10 +124,9 @@ void client::start_call_model(std::shared_ptr<impl> self, std::string endpoint, 
         return detail::fail_as<task>(self, std::move(h), errc::invalid_options,
                                      "run_options::retain_seconds and extra_fields are for app and workflow runs: "
                                      "a model call's fields go in its params");
-    std::string why;
-    auto cs = detail::settings_of(opts.call, why);
+    auto cs = detail::settings_or_fail(self, h, opts.call);
     if (!cs)
-        return detail::fail_as<task>(self, std::move(h), errc::invalid_options, std::move(why));
+        return;
     if (!opts.webhook_url.empty())
         params["webhookUrl"] = opts.webhook_url;
     else if (auto url = self->callback_url(); !url.empty() && !params.contains("webhookUrl"))
@@ -205,10 +204,9 @@ void client::start_call_api(std::shared_ptr<impl> self, api_request req, handler
     bool get = req.method == api_method::get;
     if (get && (req.key_in_body || !req.body.empty()))
         return detail::fail_as<api_result>(self, std::move(h), errc::invalid_options, "a GET api_request has no body");
-    std::string why;
-    auto cs = detail::settings_of(req.call, why);
+    auto cs = detail::settings_or_fail(self, h, req.call);
     if (!cs)
-        return detail::fail_as<api_result>(self, std::move(h), errc::invalid_options, std::move(why));
+        return;
     auto op = [](std::shared_ptr<impl> self, api_request req,
                  detail::call_settings cs) -> asio::awaitable<std::pair<error_code, api_result>> {
         if (req.key_in_body)

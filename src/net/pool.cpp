@@ -109,15 +109,15 @@ bool pool::try_acquire(bool force_fresh, lease& l) {
             continue;
         case state::acquire_action::reuse:
             l.lend(this, std::move(*a.conn));
-            trim(now);
-            return true;
+            break;
         case state::acquire_action::open:
             l.lend(this, nullptr);
-            trim(now);
-            return true;
+            break;
         case state::acquire_action::wait:
             return false;
         }
+        trim(now);  // after the lend: the connection about to serve keeps its buffers
+        return true;
     }
 }
 
