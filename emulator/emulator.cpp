@@ -101,8 +101,7 @@ asio::awaitable<bool> service::answer_whole(detail::server_stream& s) {
     if (after == after_fault::answer_then_close || after == after_fault::answer_twice)
         co_return co_await write_in_one_segment(s, res, after == after_fault::answer_twice);
     if (after == after_fault::interim_first) {
-        static constexpr std::string_view hints = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
-        auto [hec, hn] = co_await asio::async_write(s, asio::buffer(hints), use_tuple);
+        auto [hec, hn] = co_await asio::async_write(s, asio::buffer(early_hints_text), use_tuple);
         if (hec)
             co_return false;
     }

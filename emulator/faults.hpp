@@ -30,6 +30,9 @@ enum class after_fault {
 /// The answer of an unsolicited_answer fault: a task nobody submitted.
 std::string unsolicited_answer_text();
 
+/// What an early_hints fault sends before the answer (a JSON answer or a file).
+inline constexpr std::string_view early_hints_text = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n";
+
 class faults {
 public:
     explicit faults(state& st) : st_(st), list_(st.opts.faults) {}

@@ -346,6 +346,11 @@ asio::awaitable<bool> files::download(detail::server_stream& s) {
         co_return co_await write_response(s, res);
     }
     bool keep = req.keep_alive();
+    if (f && f->kind == fault_kind::early_hints) {  // its own write: the answer's head may come in a later read
+        auto [hec, hn] = co_await asio::async_write(s, asio::buffer(early_hints_text), use_tuple);
+        if (hec)
+            co_return false;
+    }
     auto head = file_head(path, etag, range, size, md5, keep);
     auto [wec, wn] = co_await asio::async_write(s, asio::buffer(head), use_tuple);
     if (wec)

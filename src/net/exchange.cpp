@@ -26,6 +26,8 @@ namespace runninghub::detail {
 namespace {
 
 constexpr std::size_t chunk_size = 64 * 1024;
+// Interim answers (1xx but 101) read past before the answer; the next head is taken as it is (not kept alive if 1xx).
+constexpr int max_interim_answers = 8;
 
 // Beast's read errors as a client names them: a timeout by its phase, the
 // peer's close before or during the answer as the socket error it is, any
@@ -101,15 +103,23 @@ private:
 template <class Stream>
 asio::awaitable<void> read_streamed(Stream& s, connection& c, const net_env& env, const http_request& req,
                                     time_point deadline, http_response& out, exchange_facts& facts) {
-    http::response_parser<http::buffer_body> parser;
-    parser.body_limit(boost::none);
-    c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
-    auto [hec, hn] = co_await http::async_read_header(s, c.buffer, parser, use_tuple);
-    facts.got_response_bytes = parser.got_some();
-    if (hec) {
-        out.ec = read_error(hec);
-        co_return;
+    // Interim answers come first, as before a JSON answer (exchange_on).
+    std::optional<http::response_parser<http::buffer_body>> head;
+    for (int interim = 0;; ++interim) {
+        head.emplace();
+        head->body_limit(boost::none);
+        c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
+        auto [hec, hn] = co_await http::async_read_header(s, c.buffer, *head, use_tuple);
+        facts.got_response_bytes = facts.got_response_bytes || head->got_some();
+        if (hec) {
+            out.ec = read_error(hec);
+            co_return;
+        }
+        unsigned code = head->get().result_int();
+        if (code / 100 != 1 || code == 101 || interim == max_interim_answers)
+            break;
     }
+    auto& parser = *head;
     auto& res = parser.get();
     response_head h;
     h.status = out.status = res.result_int();
@@ -155,7 +165,7 @@ asio::awaitable<void> read_streamed(Stream& s, connection& c, const net_env& env
         }
     }
     c.tcp().expires_never();
-    facts.keep_alive = res.keep_alive();
+    facts.keep_alive = res.keep_alive() && out.status / 100 != 1;  // still 1xx after max_interim_answers: closed
 }
 
 template <class Stream>
@@ -218,7 +228,7 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
             out.ec = read_error(rec);
             co_return;
         }
-        if (parser->status / 100 != 1 || parser->status == 101 || interim == 8)
+        if (parser->status / 100 != 1 || parser->status == 101 || interim == max_interim_answers)
             break;
     }
     c.tcp().expires_never();

@@ -216,6 +216,35 @@ BOOST_AUTO_TEST_CASE(download_result_with_progress_and_checksum) {
     BOOST_TEST(h.emu.counters().storage_requests_with_key == 0u);
 }
 
+// An interim 103 before a file's answer (a CDN's Early Hints) was taken for the
+// answer: the download failed with HTTP 103, and the file's 200 stayed on the
+// kept-alive connection to be read as the answer of the next request.
+BOOST_AUTO_TEST_CASE(an_interim_103_before_a_file_is_read_past) {
+    for (bool tls : {true, false}) {
+        auto eo = fast_emulator();
+        eo.tls = tls;
+        eo.result_file_size = 100'003;
+        harness h(eo);
+        temp_dir dir;
+        run_test(h.io, [&]() -> asio::awaitable<void> {
+            auto t = co_await finished_task(h.c);
+            BOOST_TEST_REQUIRE(t.results.size() == 1u);
+            auto opened = h.c.stats().pool.opened;
+            h.emu.set_faults({rh::fault{rh::fault_kind::early_hints, 1.0, "/files/", 0ms, 1, 1}});
+            auto [ec, d] = co_await h.c.download(t.results[0], dir.path / "hinted.png", {}, tuple_token);
+            BOOST_TEST_REQUIRE(!ec, ec.message() << " " << d.diag.to_string());
+            BOOST_TEST(d.bytes == 100'003u);
+            BOOST_TEST(d.checksum_verified);
+            BOOST_TEST(h.emu.counters().faults["early_hints"] == 1u);
+            // The same pooled connection serves the next request with its own answer.
+            auto [qec, q] = co_await h.c.query(t.id, tuple_token);
+            BOOST_TEST(!qec, qec.message() << " " << q.diag.to_string());
+            BOOST_TEST(q.id == t.id);
+            BOOST_TEST(h.c.stats().pool.opened == opened);
+        });
+    }
+}
+
 BOOST_AUTO_TEST_CASE(broken_download_resumes_with_range) {
     auto eo = fast_emulator();
     eo.result_file_size = 2'000'000;
