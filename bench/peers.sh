@@ -4,12 +4,13 @@
 # loop and runninghub-cpp (default and single_threaded), the library built from this checkout and
 # consumed through find_package from an install prefix.
 #   bench/peers.sh [table]   interleaved reps (REPS=9), prints client CPU per request ÷ wrk and ÷ naive Beast
-#   bench/peers.sh callgrind user-space instructions per request (callgrind, two N, difference)
+#   bench/peers.sh callgrind user-space instructions and simulated cache misses per request (callgrind,
+#                            two N, difference; 32 KB I1/D1, a 512 KB 8-way last level like this EPYC's L2)
 #   bench/peers.sh allocs    allocations per request (the harness's tools/alloc_count.c, two N, difference)
 #   bench/peers.sh all       the three
 # Env: BUILD_DIR=build, PEERS_DIR (a writable copy of the harness; default: copied once from
 # ../shared/bench-peers into $BUILD_DIR/bench-peers), REPS=9, N=20000, C=64, WAIT_QUIET=120 (run.sh's
-# wait for an idle machine), CG_N="300 1300", ALLOC_N="2000 12000" (tasks; each task = 2 requests).
+# wait for an idle machine), CG_N="1000 3000", ALLOC_N="2000 12000" (tasks; each task = 2 requests).
 # Needs the harness's ./setup.sh once (as root: nginx, wrk, valgrind is ours).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -65,21 +66,26 @@ counted_peers() {
 # the steady-state cost per request (start-up, handshakes and warm-up cancel out).
 run_callgrind() {
     local tmp=$1 na nb
-    read -r na nb <<<"${CG_N:-300 1300}"
-    echo "== callgrind: user-space instructions per request (N=$na and N=$nb tasks, C=$c, difference)"
-    printf '| %-18s | %12s |\n|---|---:|\n' client "Ir/request"
+    read -r na nb <<<"${CG_N:-1000 3000}"
+    echo "== callgrind: per request (N=$na and N=$nb tasks, C=$c, difference); misses simulated"
+    printf '| %-18s | %10s | %8s | %8s | %8s | %8s |\n|---|---:|---:|---:|---:|---:|\n' \
+        client "Ir" "I1 miss" "D1 rd" "D1 wr" "L2 miss"
     while IFS='|' read -r name cmd; do
-        local ir=() rq=()
+        local ev=() rq=()
         for k in "$na" "$nb"; do
             # shellcheck disable=SC2086
-            taskset -c 1 valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.$name.$k" \
+            taskset -c 1 valgrind --tool=callgrind --cache-sim=yes --I1=32768,8,64 --D1=32768,8,64 \
+                --LL=524288,8,64 --callgrind-out-file="$tmp/cg.$name.$k" \
                 $cmd --base "$base" --ca "$ca" --c "$c" --n "$k" --warmup-tasks 200 --warmup-s 1000 \
                 >"$tmp/cg.$name.$k.out" 2>"$tmp/cg.$name.$k.err"
-            ir+=("$(awk '/^summary:|^totals:/ {print $2; exit}' "$tmp/cg.$name.$k")")
+            # events: Ir Dr Dw I1mr D1mr D1mw ILmr DLmr DLmw
+            ev+=("$(awk '/^summary:|^totals:/ {print $2, $5, $6, $7, $8 + $9 + $10; exit}' "$tmp/cg.$name.$k")")
             rq+=("$(requests_of "$tmp/cg.$name.$k.out")")
         done
-        awk -v n="$name" -v a="${ir[0]}" -v b="${ir[1]}" -v x="${rq[0]}" -v y="${rq[1]}" \
-            'BEGIN {printf "| %-18s | %12.0f |\n", n, (b - a) / (y - x)}'
+        awk -v n="$name" -v a="${ev[0]}" -v b="${ev[1]}" -v x="${rq[0]}" -v y="${rq[1]}" 'BEGIN {
+            split(a, p, " "); split(b, q, " "); d = y - x
+            printf "| %-18s | %10.0f | %8.0f | %8.0f | %8.0f | %8.0f |\n", n, (q[1] - p[1]) / d, (q[2] - p[2]) / d,
+                (q[3] - p[3]) / d, (q[4] - p[4]) / d, (q[5] - p[5]) / d }'
     done < <(counted_peers)
     echo "(callgrind files: $tmp/cg.*; callgrind_annotate one of them for the profile)"
 }

@@ -4,8 +4,12 @@
 #include "../print.hpp"
 #include <runninghub/error.hpp>
 #include <runninghub/options.hpp>
+#include <runninghub/task.hpp>
+#include <runninghub/with_diagnostics.hpp>
 
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/error.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -88,6 +92,29 @@ BOOST_AUTO_TEST_CASE(every_code_is_in_at_most_one_family_and_the_families_catch_
         BOOST_TEST(n <= 1, "code " << v << " in " << n << " families");
     }
     BOOST_TEST(make_error_condition(C::balance).message().find("balance") == 0u);
+}
+
+// with_diagnostics over an operation of the user's own that completes with an
+// lvalue (async_compose's self.complete(ec, member)): the adapter takes its
+// value by reference and copies an lvalue.
+BOOST_AUTO_TEST_CASE(with_diagnostics_takes_an_lvalue_result) {
+    namespace asio = boost::asio;
+    auto op = [](error_code ec, auto token) {
+        return asio::async_initiate<decltype(token), void(error_code, task)>(
+            [ec](auto h) {
+                task kept;
+                kept.id = "1900000000000000001";
+                kept.diag.server_code = "1004";
+                std::move(h)(ec, kept);  // an lvalue
+                BOOST_TEST(kept.id == "1900000000000000001");  // copied, not moved from
+            },
+            token);
+    };
+    BOOST_TEST(op(error_code{}, with_diagnostics(asio::use_future)).get().id == "1900000000000000001");
+    auto failed = op(make_error_code(errc::protocol_error), with_diagnostics(asio::use_future));
+    BOOST_CHECK_EXCEPTION(failed.get(), error, [](const error& e) {
+        return e.diag().server_code == "1004" && e.task_id() == "1900000000000000001";
+    });
 }
 
 BOOST_AUTO_TEST_SUITE_END()
