@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "codec/codec.hpp"
+#include "codec/task_sax.hpp"
 
 #include <boost/json.hpp>
 
@@ -133,23 +134,6 @@ bool valid_id(std::string_view id) noexcept {
     });
 }
 
-namespace {
-json::array encode_inputs(const std::vector<node_input>& inputs) {
-    json::array list;
-    list.reserve(inputs.size());
-    for (auto& in : inputs) {
-        json::object item;
-        item["nodeId"] = in.node_id;
-        item["fieldName"] = in.field_name;
-        item["fieldValue"] = in.field_value;
-        if (!in.description.empty())
-            item["description"] = in.description;
-        list.push_back(std::move(item));
-    }
-    return list;
-}
-} // namespace
-
 std::string encode_query_body(std::string_view task_id) {
     std::string s;
     s.reserve(task_id.size() + 14);
@@ -181,6 +165,18 @@ bool valid_task_id(std::string_view id) noexcept {
 
 namespace {
 
+error_code check_task_answer(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id,
+                             bool ok_status);
+
+// On a known status the errorCode describes the task (FAILED), not the request.
+error_code flat_error(const http_answer& in, const task& out, diagnostics& diag) {
+    if (out.error_code.empty() || (out.status != task_status::unknown && !out.id.empty()))
+        return {};
+    diag.server_message = out.error_message;
+    diag.body_excerpt = excerpt(in.body);
+    return service_error(out.error_code, diag);
+}
+
 // An answer about the wrong task, or with a taskId that is none: nothing of it is kept.
 error_code refuse_task(task& out, diagnostics& diag, std::string_view asked_id, errc why, std::string message) {
     diagnostics kept = std::move(diag);  // diag may be out.diag
@@ -194,13 +190,22 @@ error_code refuse_task(task& out, diagnostics& diag, std::string_view asked_id, 
 } // namespace
 
 error_code decode_task(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id) {
+    if (!decode_flat_fast(in.body, out))  // the common shape, without a DOM (codec/task_sax)
+        return decode_task_dom(in, out, diag, asked_id);
     diag.http_status = in.status;
+    if (auto ec = flat_error(in, out, diag))
+        return ec;
+    return check_task_answer(in, out, diag, asked_id, in.status >= 200 && in.status < 300);
+}
+
+error_code decode_task_dom(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id) {
+    diag.http_status = in.status;
+    bool ok_status = in.status >= 200 && in.status < 300;
     unsigned char stack[4096];
     json::monotonic_resource mr(stack, sizeof stack);
     error_code jec;
     json::value doc = json::parse(in.body, jec, &mr);
     const json::object* o = jec ? nullptr : doc.if_object();
-    bool ok_status = in.status >= 200 && in.status < 300;
     if (!o) {
         diag.body_excerpt = excerpt(in.body);
         return ok_status ? make_error_code(errc::protocol_error) : http_status_error(in.status);
@@ -222,16 +227,20 @@ error_code decode_task(const http_answer& in, task& out, diagnostics& diag, std:
         decode_flat(data->get_object(), out);
     } else if (flat) {
         decode_flat(*o, out);
-        // On a known status the errorCode describes the task (FAILED), not the request.
-        if (!out.error_code.empty() && (out.status == task_status::unknown || out.id.empty())) {
-            diag.server_message = out.error_message;
-            diag.body_excerpt = excerpt(in.body);
-            return service_error(out.error_code, diag);
-        }
+        if (auto ec = flat_error(in, out, diag))
+            return ec;
     } else {
         diag.body_excerpt = excerpt(in.body);
         return ok_status ? make_error_code(errc::protocol_error) : http_status_error(in.status);
     }
+    return check_task_answer(in, out, diag, asked_id, ok_status);
+}
+
+namespace {
+
+// What every decoded task answer must be: a 2xx, about a task id, the one asked.
+error_code check_task_answer(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id,
+                             bool ok_status) {
     if (!ok_status) {
         diag.body_excerpt = excerpt(in.body);
         return http_status_error(in.status);
@@ -255,34 +264,7 @@ error_code decode_task(const http_answer& in, task& out, diagnostics& diag, std:
     return {};
 }
 
-json::object encode_legacy_run_body(std::string_view id_field, std::string_view id, std::string_view quick_code,
-                                    const std::vector<node_input>& inputs, const run_options& opts) {
-    json::object body;
-    std::int64_t n = 0;
-    auto [p, e] = std::from_chars(id.data(), id.data() + id.size(), n);
-    if (id_field == "webappId" && e == std::errc() && p == id.data() + id.size())
-        body[id_field] = n;
-    else
-        body[id_field] = id;
-    if (!quick_code.empty())
-        body["quickCreateCode"] = quick_code;
-    body["nodeInfoList"] = encode_inputs(inputs);
-    if (!opts.instance_type.empty())
-        body["instanceType"] = opts.instance_type;
-    if (opts.use_personal_queue)
-        body["usePersonalQueue"] = *opts.use_personal_queue;
-    if (!opts.webhook_url.empty())
-        body["webhookUrl"] = opts.webhook_url;
-    if (!opts.workflow_json.empty())
-        body["workflow"] = opts.workflow_json;
-    if (opts.add_metadata)
-        body["addMetadata"] = *opts.add_metadata;
-    if (opts.retain_seconds)
-        body["retainSeconds"] = *opts.retain_seconds;
-    for (auto& [key, value] : opts.extra_fields)
-        body[key] = value;
-    return body;
-}
+} // namespace
 
 error_code decode_envelope(const http_answer& in, json::value& data, diagnostics& diag) {
     diag.http_status = in.status;

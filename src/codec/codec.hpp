@@ -54,8 +54,12 @@ bool valid_task_id(std::string_view id) noexcept;
 /// errors use). Fills `diag` (status, code, message, excerpt) on error.
 /// A taskId that is not a task id is protocol_error; with `asked_id` (a
 /// query), an answer about another task is answer_mismatch. Either way
-/// `out` keeps nothing of that answer but `asked_id`.
+/// `out` keeps nothing of that answer but `asked_id`. `out` comes
+/// default-constructed: what the answer does not carry stays empty.
 error_code decode_task(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id = {});
+/// decode_task without its fast path for the common shape (codec/task_sax): every
+/// answer through Boost.JSON's DOM. The two agree wherever the fast path answers.
+error_code decode_task_dom(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id = {});
 
 
 /// A legacy submit: create (workflowId), ai-app/run and quick-ai-app/run

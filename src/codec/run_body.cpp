@@ -2,8 +2,12 @@
 // The run body (issue 12): its JSON written directly, not built as a DOM and serialized.
 #include "codec/codec.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+
+#include <charconv>
 
 namespace json = boost::json;
 
@@ -123,6 +127,53 @@ std::string_view client_written_field(const run_options& opts) {
             if (key == w)
                 return w;
     return {};
+}
+
+// The legacy create body, as a DOM (the legacy endpoints are off the hot path).
+namespace {
+json::array encode_inputs(const std::vector<node_input>& inputs) {
+    json::array list;
+    list.reserve(inputs.size());
+    for (auto& in : inputs) {
+        json::object item;
+        item["nodeId"] = in.node_id;
+        item["fieldName"] = in.field_name;
+        item["fieldValue"] = in.field_value;
+        if (!in.description.empty())
+            item["description"] = in.description;
+        list.push_back(std::move(item));
+    }
+    return list;
+}
+} // namespace
+
+json::object encode_legacy_run_body(std::string_view id_field, std::string_view id, std::string_view quick_code,
+                                    const std::vector<node_input>& inputs, const run_options& opts) {
+    json::object body;
+    std::int64_t n = 0;
+    auto [p, e] = std::from_chars(id.data(), id.data() + id.size(), n);
+    if (id_field == "webappId" && e == std::errc() && p == id.data() + id.size())
+        body[id_field] = n;
+    else
+        body[id_field] = id;
+    if (!quick_code.empty())
+        body["quickCreateCode"] = quick_code;
+    body["nodeInfoList"] = encode_inputs(inputs);
+    if (!opts.instance_type.empty())
+        body["instanceType"] = opts.instance_type;
+    if (opts.use_personal_queue)
+        body["usePersonalQueue"] = *opts.use_personal_queue;
+    if (!opts.webhook_url.empty())
+        body["webhookUrl"] = opts.webhook_url;
+    if (!opts.workflow_json.empty())
+        body["workflow"] = opts.workflow_json;
+    if (opts.add_metadata)
+        body["addMetadata"] = *opts.add_metadata;
+    if (opts.retain_seconds)
+        body["retainSeconds"] = *opts.retain_seconds;
+    for (auto& [key, value] : opts.extra_fields)
+        body[key] = value;
+    return body;
 }
 
 } // namespace runninghub::detail

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: BSL-1.0
 #include "codec/codec.hpp"
 #include "codec/scrub.hpp"
+#include "codec/task_sax.hpp"
 #include "core/poll.hpp"
 #include "core/retry.hpp"
 #include "../print.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
 
 using namespace runninghub;
 using namespace runninghub::detail;
@@ -19,6 +24,146 @@ error_code decode(unsigned status, std::string_view body, task& t) {
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(codec)
+
+namespace {
+
+// Everything of an answer that decode_task keeps, as one comparable text.
+std::string kept(const error_code& ec, const task& t) {
+    auto opt = [](const std::optional<std::string>& o) { return o ? "<" + *o + ">" : std::string("-"); };
+    auto usage = [&](const task_usage& u) {
+        return opt(u.consume_money) + opt(u.consume_coins) + opt(u.task_cost_time) + opt(u.third_party_consume_money);
+    };
+    std::string s = ec.to_string() + "|" + t.id + "|" + std::to_string(int(t.status)) + "|" + t.status_text + "|" +
+                    t.error_code + "|" + t.error_message + "|" + json::serialize(t.failed_reason.raw) + "|" +
+                    t.client_id + "|" + t.prompt_tips + "|" + t.net_wss_url + "|" + usage(t.usage) + "|";
+    for (auto& r : t.results)
+        s += "[" + r.url + "," + r.output_type + "," + r.node_id + "," + opt(r.text) + "," + usage(r.usage) + "]";
+    s += "|" + std::to_string(t.diag.http_status) + "|" + t.diag.server_code + "|" + t.diag.server_message + "|" +
+         t.diag.body_excerpt;
+    return s;
+}
+
+// A random answer: mostly the flat task object in its usual and unusual shapes
+// (every key the decoder reads, unknown and escaped keys, values of every kind,
+// long strings with escapes, repeated keys, nested unknown values, spacing),
+// sometimes an envelope or broken JSON.
+std::string random_answer(std::mt19937& rng) {
+    auto pick = [&](std::initializer_list<const char*> l) { return std::string(l.begin()[rng() % l.size()]); };
+    auto sp = [&]() { return rng() % 6 ? std::string() : pick({" ", "\n", " \t "}); };
+    auto scalar = [&]() -> std::string {
+        if (rng() % 200 == 0)  // longer than Boost.JSON's 4 KB unescaping buffer, an escape inside
+            return "\"" + std::string(3000, 'a') + "\\n\\u00e9" + std::string(3000, 'b') + "\"";
+        return pick({"\"2013508786110730241\"", "\"SUCCESS\"", "\"RUNNING\"", "\"\"", "\"0\"", "\"805\"",
+                     "\"a\\\"b\\u0041\\n\"", "null", "true", "false", "0", "-0", "-5", "2013508786110730241",
+                     "18446744073709551615", "18446744073709551616", "1.5", "-0.0", "1e300", "{}", "[]",
+                     "{\"k\":[1,{\"x\":null}]}", "[\"s\",2]", "\"https://cdn.example/x.png\"", "\"t\\u00e9l\u00e9\""});
+    };
+    // A key as sent: now and then one of its letters escaped (\u0075rl is url).
+    auto key_text = [&](const std::string& k) {
+        if (rng() % 10 || k.empty())
+            return "\"" + k + "\"";
+        std::size_t at = rng() % k.size();
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\u%04x", static_cast<unsigned char>(k[at]));
+        return "\"" + k.substr(0, at) + esc + k.substr(at + 1) + "\"";
+    };
+    // An object of n of `keys` (repeats only now and then), unknown keys often nested.
+    auto object = [&](std::vector<std::string> keys, int n, auto&& value) {
+        std::shuffle(keys.begin(), keys.end(), rng);
+        std::string o = "{" + sp();
+        for (int i = 0; i < n; ++i) {
+            auto k = rng() % 12 ? keys[std::size_t(i) % keys.size()] : keys[0];
+            o += (i ? "," + sp() : "") + key_text(k) + sp() + ":" + sp() +
+                 (k == "x" || k == "other" ? pick({"{\"a\":[1,{\"b\":2}],\"url\":3}", "[[{}]]", "7"}) : value());
+        }
+        return o + sp() + "}";
+    };
+    std::vector<std::string> usage_keys = {"consumeMoney", "consumeCoins", "taskCostTime", "thirdPartyConsumeMoney",
+                                           "other"};
+    std::vector<std::string> item_keys = {"url", "outputUrl", "fileUrl", "outputType", "fileType", "nodeId", "text",
+                                          "content", "output", "consumeMoney", "consumeCoins", "taskCostTime",
+                                          "thirdPartyConsumeMoney", "x"};
+    auto item_value = [&]() { return rng() % 3 ? pick({"\"a.png\"", "\"png\"", "null", "\"9\"", "7"}) : scalar(); };
+    auto item = [&]() -> std::string {
+        switch (rng() % 10) {
+        case 0: return scalar();
+        case 1: return "[" + object(item_keys, 2, item_value) + "]";  // a list in the list: not an item
+        default: return object(item_keys, int(rng() % 7), item_value);
+        }
+    };
+    auto value_of = [&](const std::string& k) -> std::string {
+        if (k == "results" && rng() % 4) {
+            std::string a = "[" + sp();
+            for (int i = 0, n = int(rng() % 4); i < n; ++i)
+                a += (i ? "," + sp() : "") + item();
+            return a + "]";
+        }
+        if (k == "usage" && rng() % 3)
+            return object(usage_keys, int(rng() % 5), item_value);
+        if (k == "failedReason" && rng() % 3)
+            return pick({"{}", "null", "\"out of memory\"", "{\"node_id\":\"9\"}", "[]"});
+        return scalar();
+    };
+    std::string body = "{" + sp();
+    int n = int(rng() % 12);
+    bool has_id = rng() % 8 != 0;
+    if (has_id)
+        body += "\"taskId\":" + (rng() % 4 ? std::string("\"2013508786110730241\"") : scalar());
+    for (int i = 0; i < n; ++i) {
+        auto k = pick({"task_id", "status", "taskStatus", "errorCode", "errorMessage", "failedReason", "results",
+                       "clientId", "promptTips", "netWssUrl", "usage", "code", "msg", "data", "url", "unknown",
+                       "results", "status"});
+        body += (has_id || i ? "," + sp() : "") + key_text(k) + ":" + sp() + value_of(k);
+    }
+    body += sp() + "}";
+    switch (rng() % 16) {
+    case 0: return body.substr(0, rng() % body.size());  // broken
+    case 1: return "{\"code\":0,\"msg\":\"ok\",\"data\":" + body + "}";
+    case 2: return "[" + body + "]";
+    case 3: return body + " ";
+    default: return body;
+    }
+}
+
+} // namespace
+
+// The fast path (codec/task_sax) against the DOM path: the same task, error and
+// diagnostics for every answer, and the fast path taken for the usual ones.
+BOOST_AUTO_TEST_CASE(the_fast_path_decodes_as_the_dom_does) {
+    std::mt19937 rng(12);
+    int fast = 0, total = 0;
+    std::size_t items = 0;
+    for (int i = 0; i < 100000; ++i) {
+        auto body = random_answer(rng);
+        for (unsigned status : {200u, 500u})
+            for (std::string_view asked : {std::string_view(), std::string_view("2013508786110730241")}) {
+                task a, b;
+                auto ea = decode_task({status, body, {}}, a, a.diag, asked);
+                auto eb = decode_task_dom({status, body, {}}, b, b.diag, asked);
+                BOOST_TEST_REQUIRE(kept(ea, a) == kept(eb, b), body);
+            }
+        task probe;
+        if (decode_flat_fast(body, probe)) {
+            ++fast;
+            items += probe.results.size();
+        }
+        ++total;
+    }
+    BOOST_TEST_MESSAGE("fast path taken for " << fast << " of " << total << ", " << items << " result items");
+    BOOST_TEST(fast > total / 10);
+    BOOST_TEST(items > std::size_t(total / 50));
+    // The service's usual answers take it (the bench harness's two).
+    task t;
+    BOOST_TEST(decode_flat_fast(R"({"taskId":"2013508786110730241","status":"RUNNING","errorCode":"","errorMessage":"",)"
+                                R"("results":null,"clientId":"f828b9af25161bc066ef152db7b29ccc","promptTips":""})",
+                                t));
+    BOOST_TEST(decode_flat_fast(
+        R"({"taskId":"2013508786110730241","status":"SUCCESS","errorCode":"","errorMessage":"","failedReason":{},)"
+        R"("usage":{"consumeMoney":null,"consumeCoins":null,"taskCostTime":"0","thirdPartyConsumeMoney":null},)"
+        R"("results":[{"url":"https://example.invalid/out.png","outputType":"png","text":null}],"clientId":"",)"
+        R"("promptTips":""})",
+        t));
+}
 
 BOOST_AUTO_TEST_CASE(flat_success_keeps_ids_and_types) {
     task t;
