@@ -165,9 +165,6 @@ bool valid_task_id(std::string_view id) noexcept {
 
 namespace {
 
-error_code check_task_answer(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id,
-                             bool ok_status);
-
 // On a known status the errorCode describes the task (FAILED), not the request.
 error_code flat_error(const http_answer& in, const task& out, diagnostics& diag) {
     if (out.error_code.empty() || (out.status != task_status::unknown && !out.id.empty()))
@@ -185,6 +182,32 @@ error_code refuse_task(task& out, diagnostics& diag, std::string_view asked_id, 
     diag = std::move(kept);
     diag.server_message = std::move(message);
     return make_error_code(why);
+}
+
+// What every decoded task answer must be: a 2xx, about a task id, the one asked.
+error_code check_task_answer(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id,
+                             bool ok_status) {
+    if (!ok_status) {
+        diag.body_excerpt = excerpt(in.body);
+        return http_status_error(in.status);
+    }
+    if (out.id.empty()) {
+        diag.body_excerpt = excerpt(in.body);
+        diag.server_message = "answer has no taskId";
+        return make_error_code(errc::protocol_error);
+    }
+    if (!valid_task_id(out.id)) {  // `true`, -5, quotes …: never an accepted task
+        diag.body_excerpt = excerpt(in.body);
+        return refuse_task(out, diag, asked_id, errc::protocol_error,
+                           "answer's taskId \"" + excerpt(out.id, 40) + "\" is not a task id (decimal digits)");
+    }
+    if (!asked_id.empty() && out.id != asked_id) {
+        diag.body_excerpt = excerpt(in.body);
+        auto other = out.id;
+        return refuse_task(out, diag, asked_id, errc::answer_mismatch,
+                           "asked about task " + std::string(asked_id) + ", the answer is about task " + other);
+    }
+    return {};
 }
 
 } // namespace
@@ -235,36 +258,6 @@ error_code decode_task_dom(const http_answer& in, task& out, diagnostics& diag, 
     }
     return check_task_answer(in, out, diag, asked_id, ok_status);
 }
-
-namespace {
-
-// What every decoded task answer must be: a 2xx, about a task id, the one asked.
-error_code check_task_answer(const http_answer& in, task& out, diagnostics& diag, std::string_view asked_id,
-                             bool ok_status) {
-    if (!ok_status) {
-        diag.body_excerpt = excerpt(in.body);
-        return http_status_error(in.status);
-    }
-    if (out.id.empty()) {
-        diag.body_excerpt = excerpt(in.body);
-        diag.server_message = "answer has no taskId";
-        return make_error_code(errc::protocol_error);
-    }
-    if (!valid_task_id(out.id)) {  // `true`, -5, quotes …: never an accepted task
-        diag.body_excerpt = excerpt(in.body);
-        return refuse_task(out, diag, asked_id, errc::protocol_error,
-                           "answer's taskId \"" + excerpt(out.id, 40) + "\" is not a task id (decimal digits)");
-    }
-    if (!asked_id.empty() && out.id != asked_id) {
-        diag.body_excerpt = excerpt(in.body);
-        auto other = out.id;
-        return refuse_task(out, diag, asked_id, errc::answer_mismatch,
-                           "asked about task " + std::string(asked_id) + ", the answer is about task " + other);
-    }
-    return {};
-}
-
-} // namespace
 
 error_code decode_envelope(const http_answer& in, json::value& data, diagnostics& diag) {
     diag.http_status = in.status;

@@ -76,13 +76,13 @@ public:
         case sax_place::before: at_ = sax_place::task; return true;
         case sax_place::task:
             if (key_ == sax_key::usage)
-                return enter(sax_place::usage, ec);
+                return enter(sax_place::usage);
             if (key_ == sax_key::failed_reason)
-                return enter(sax_place::failed, ec);  // only {} is read here: a key in it declines
+                return enter(sax_place::failed);  // only {} is read here: a key in it declines
             return key_ == sax_key::other ? skip() : decline(ec);
         case sax_place::results:
             t_.results.emplace_back();
-            return enter(sax_place::item, ec);
+            return enter(sax_place::item);
         case sax_place::item:
         case sax_place::usage: return key_ == sax_key::other ? skip() : decline(ec);
         case sax_place::skipped: ++skipped_; return true;
@@ -94,7 +94,7 @@ public:
         switch (at_) {
         case sax_place::task:
             if (key_ == sax_key::results)
-                return enter(sax_place::results, ec);
+                return enter(sax_place::results);
             return key_ == sax_key::other ? skip() : decline(ec);
         case sax_place::results: return skip();  // an array in the list: not an item (decode_results skips it)
         case sax_place::item:
@@ -105,17 +105,9 @@ public:
     }
     bool on_array_end(std::size_t, error_code&) { return leave(); }
 
-    bool on_key_part(json::string_view s, std::size_t, error_code&) {
-        part_.append(s.data(), s.size());
-        return true;
-    }
+    bool on_key_part(json::string_view s, std::size_t, error_code&) { return add_part(s); }
     bool on_key(json::string_view s, std::size_t, error_code& ec) {
-        std::string_view k(s.data(), s.size());
-        if (!part_.empty()) {
-            part_.append(k);
-            k = part_;
-        }
-        key_ = at_ == sax_place::skipped ? sax_key::other : sax_key_of(k);
+        key_ = at_ == sax_place::skipped ? sax_key::other : sax_key_of(whole(s));
         part_.clear();
         if (at_ == sax_place::failed)
             return decline(ec);  // a failedReason with something in it: kept as sent, by the DOM path
@@ -132,17 +124,9 @@ public:
         return true;
     }
 
-    bool on_string_part(json::string_view s, std::size_t, error_code&) {
-        part_.append(s.data(), s.size());
-        return true;
-    }
+    bool on_string_part(json::string_view s, std::size_t, error_code&) { return add_part(s); }
     bool on_string(json::string_view s, std::size_t, error_code& ec) {
-        std::string_view v(s.data(), s.size());
-        if (!part_.empty()) {
-            part_.append(v);
-            v = part_;
-        }
-        bool ok = ignored() || scalar(v, true, false, ec);
+        bool ok = ignored() || scalar(whole(s), true, false, ec);
         part_.clear();
         return ok;
     }
@@ -178,7 +162,18 @@ private:
         return false;
     }
     bool ignored() const { return at_ == sax_place::skipped || at_ == sax_place::results; }
-    bool enter(sax_place p, error_code&) {
+    // A key or string that came in parts (around escapes): the parts so far, then the last.
+    bool add_part(json::string_view s) {
+        part_.append(s.data(), s.size());
+        return true;
+    }
+    std::string_view whole(json::string_view last) {
+        if (part_.empty())
+            return {last.data(), last.size()};
+        part_.append(last.data(), last.size());
+        return part_;
+    }
+    bool enter(sax_place p) {
         at_ = p;
         if (p == sax_place::item) {
             seen_item_ = 0;

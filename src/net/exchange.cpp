@@ -29,6 +29,11 @@ constexpr std::size_t chunk_size = 64 * 1024;
 // Interim answers (1xx but 101) read past before the answer; the next head is taken as it is (not kept alive if 1xx).
 constexpr int max_interim_answers = 8;
 
+/// True when a head with `status`, after `interim` interim ones, is the one to take.
+bool final_head(unsigned status, int interim) {
+    return status / 100 != 1 || status == 101 || interim == max_interim_answers;
+}
+
 // Beast's read errors as a client names them: a timeout by its phase, the
 // peer's close before or during the answer as the socket error it is, any
 // other parse failure as a malformed response.
@@ -115,8 +120,7 @@ asio::awaitable<void> read_streamed(Stream& s, connection& c, const net_env& env
             out.ec = read_error(hec);
             co_return;
         }
-        unsigned code = head->get().result_int();
-        if (code / 100 != 1 || code == 101 || interim == max_interim_answers)
+        if (final_head(head->get().result_int(), interim))
             break;
     }
     auto& parser = *head;
@@ -228,7 +232,7 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
             out.ec = read_error(rec);
             co_return;
         }
-        if (parser->status / 100 != 1 || parser->status == 101 || interim == max_interim_answers)
+        if (final_head(parser->status, interim))
             break;
     }
     c.tcp().expires_never();
