@@ -58,7 +58,7 @@ bool unusable_while_idle(connection& c) {
     if (c.buffer.size() != 0)
         return true;  // bytes read past the last answer: nobody asked for them
     SSL* ssl_handle = c.stream.native_handle();  // TLS: read ahead of the last answer, not yet decrypted or returned
-    if (SSL_has_pending(ssl_handle) || BIO_ctrl_pending(SSL_get_rbio(ssl_handle)) != 0)
+    if (ssl_handle && (SSL_has_pending(ssl_handle) || c.stream.buffered() != 0))
         return true;
     auto& sock = c.tcp().socket();
     if (!sock.is_open())
@@ -71,7 +71,7 @@ bool unusable_while_idle(connection& c) {
 }
 
 void close(connection& c, close_cause why) {
-    if (why != close_cause::error && why != close_cause::timeout)
+    if (why != close_cause::error && why != close_cause::timeout && c.stream.native_handle())
         SSL_set_shutdown(c.stream.native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
     error_code ignored;
     c.tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -123,11 +123,11 @@ asio::awaitable<error_code> connector::resolve(time_point deadline) {
 // session to resume.
 void connector::prepare_tls(connection& c) {
     SSL* ssl_handle = c.stream.native_handle();
-    // Asio's engine sets RELEASE_BUFFERS: OpenSSL would free and re-allocate
-    // (zeroed) its record buffers around every read and write. The pool frees
-    // them once the connection idles (pool_options::idle_buffer_release).
-    if (env_.pool_opts.idle_buffer_release > duration::zero())
-        SSL_clear_mode(ssl_handle, SSL_MODE_RELEASE_BUFFERS);
+    // OpenSSL keeps its record buffers; the pool frees them once the connection
+    // idles (pool_options::idle_buffer_release). With zero, OpenSSL frees and
+    // re-allocates them around every read and write (as Asio's engine asks).
+    if (env_.pool_opts.idle_buffer_release <= duration::zero())
+        SSL_set_mode(ssl_handle, SSL_MODE_RELEASE_BUFFERS);
     if (!where_.host_is_ip())
         SSL_set_tlsext_host_name(ssl_handle, where_.host.c_str());
     X509_VERIFY_PARAM* param = SSL_get0_param(ssl_handle);
@@ -156,8 +156,8 @@ asio::awaitable<error_code> connector::connect(connection& c, time_point deadlin
     c.tcp().socket().set_option(tcp::no_delay(true), ignored);
     if (where_.tls) {
         prepare_tls(c);
-        c.tcp().expires_at(phase_expiry(deadline, env_.phase.tls_handshake));
-        auto [hec] = co_await c.stream.async_handshake(ssl::stream_base::client, use_tuple);
+        c.stream.expires_at(phase_expiry(deadline, env_.phase.tls_handshake));
+        auto [hec] = co_await c.stream.async_handshake(use_tuple);
         ++env_.stats.tls_handshakes;
         if (hec) {
             if (hec == beast::error::timeout)
@@ -173,6 +173,7 @@ asio::awaitable<error_code> connector::connect(connection& c, time_point deadlin
             ++env_.stats.tls_resumed;
     }
     c.tcp().expires_never();
+    c.stream.expires_never();
     ++env_.stats.opened;
     if (env_.log.enabled(log_level::debug))
         env_.log(log_level::debug, "connection opened to " + where_.key());

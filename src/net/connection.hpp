@@ -7,12 +7,11 @@
 #include "core/origin.hpp"
 #include "core/pool_state.hpp"
 #include "net/env.hpp"
+#include "net/tls_stream.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <string>
 #include <vector>
@@ -20,9 +19,10 @@
 namespace runninghub::detail {
 
 struct connection {
-    connection(boost::asio::any_io_executor ex, boost::asio::ssl::context& ctx) : stream(std::move(ex), ctx) {}
+    /// `tls` null: plain HTTP.
+    connection(boost::asio::any_io_executor ex, SSL_CTX* tls) : stream(std::move(ex), tls) {}
 
-    boost::asio::ssl::stream<boost::beast::tcp_stream> stream;
+    tls_stream stream;  // TLS when the origin is https, else only its tcp_stream is used
     boost::beast::flat_buffer buffer;
     std::string head;  // the request head being written, reused
     std::size_t requests = 0;

@@ -11,7 +11,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <array>
 #include <charconv>
@@ -26,6 +25,7 @@ namespace runninghub::detail {
 namespace {
 
 constexpr std::size_t chunk_size = 64 * 1024;
+constexpr std::size_t small_body = 16 * 1024;  // copied behind the head
 // Interim answers (1xx but 101) read past before the answer; the next head is taken as it is (not kept alive if 1xx).
 constexpr int max_interim_answers = 8;
 
@@ -113,7 +113,7 @@ asio::awaitable<void> read_streamed(Stream& s, connection& c, const net_env& env
     for (int interim = 0;; ++interim) {
         head.emplace();
         head->body_limit(boost::none);
-        c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
+        s.expires_at(phase_expiry(deadline, env.phase.read));
         auto [hec, hn] = co_await http::async_read_header(s, c.buffer, *head, use_tuple);
         facts.got_response_bytes = facts.got_response_bytes || head->got_some();
         if (hec) {
@@ -149,7 +149,7 @@ asio::awaitable<void> read_streamed(Stream& s, connection& c, const net_env& env
     while (!parser.is_done()) {
         res.body().data = chunk.get();
         res.body().size = chunk_size;
-        c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
+        s.expires_at(phase_expiry(deadline, env.phase.read));
         auto [rec, rn] = co_await http::async_read(s, c.buffer, parser, use_tuple);
         if (rec == http::error::need_buffer)
             rec = {};
@@ -168,7 +168,7 @@ asio::awaitable<void> read_streamed(Stream& s, connection& c, const net_env& env
             co_return;
         }
     }
-    c.tcp().expires_never();
+    s.expires_never();
     facts.keep_alive = res.keep_alive() && out.status / 100 != 1;  // still 1xx after max_interim_answers: closed
 }
 
@@ -177,15 +177,22 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
                                   const http_request& req, time_point deadline, http_response& out,
                                   exchange_facts& facts) {
     write_head(c.head, to, req);
+    // A small body goes out with the head: one TLS record and one send (TLS
+    // writes one buffer at a time).
+    std::string_view body = req.body;
+    if (body.size() <= small_body) {
+        c.head.append(body);
+        body = {};
+    }
     // Each write has its own write timeout. Awaited inline (no helper coroutine): a frame costs an allocation.
     auto write_failed = [&](const error_code& wec) {
         if (wec)
             out.ec = wec == beast::error::timeout ? make_error_code(errc::write_timeout) : wec;
         return bool(wec);
     };
-    c.tcp().expires_at(phase_expiry(deadline, env.phase.write));
+    s.expires_at(phase_expiry(deadline, env.phase.write));
     auto [wec, wn] = co_await asio::async_write(
-        s, std::array<asio::const_buffer, 2>{asio::buffer(c.head), asio::buffer(req.body)}, use_tuple);
+        s, std::array<asio::const_buffer, 2>{asio::buffer(c.head), asio::buffer(body)}, use_tuple);
     if (write_failed(wec))
         co_return;
     if (req.source) {
@@ -201,14 +208,14 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
             }
             if (n == 0)
                 break;
-            c.tcp().expires_at(phase_expiry(deadline, env.phase.write));
+            s.expires_at(phase_expiry(deadline, env.phase.write));
             auto [cec, cn] = co_await asio::async_write(s, asio::buffer(chunk.get(), n), use_tuple);
             if (write_failed(cec))
                 co_return;
         }
     }
     if (!req.tail.empty()) {
-        c.tcp().expires_at(phase_expiry(deadline, env.phase.write));
+        s.expires_at(phase_expiry(deadline, env.phase.write));
         auto [tec, tn] = co_await asio::async_write(s, asio::buffer(req.tail), use_tuple);
         if (write_failed(tec))
             co_return;
@@ -225,7 +232,7 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
     for (int interim = 0;; ++interim) {
         parser.emplace();
         parser->body_limit(env.pool_opts.max_response_body);
-        c.tcp().expires_at(phase_expiry(deadline, env.phase.read));
+        s.expires_at(phase_expiry(deadline, env.phase.read));
         auto [rec, rn] = co_await http::async_read(s, c.buffer, *parser, use_tuple);
         facts.got_response_bytes = facts.got_response_bytes || parser->got_some();
         if (rec) {
@@ -235,7 +242,7 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
         if (final_head(parser->status, interim))
             break;
     }
-    c.tcp().expires_never();
+    s.expires_never();
     out.status = parser->status;
     facts.keep_alive = parser->keep_alive() && out.status / 100 != 1;
     out.retry_after = std::move(parser->retry_after);

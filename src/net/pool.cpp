@@ -51,7 +51,7 @@ pool::~pool() = default;
 
 // Not a coroutine: it hands back the connector's, so opening costs no extra frame.
 asio::awaitable<error_code> pool::open(lease& l, time_point deadline, std::string& detail) {
-    l.c_ = std::make_unique<connection>(env_.ex, env_.tls);
+    l.c_ = std::make_unique<connection>(env_.ex, where_.tls ? env_.tls.native_handle() : nullptr);
     return connector_->connect(*l.c_, deadline, detail);
 }
 
@@ -71,8 +71,8 @@ void pool::trim(time_point now) {
         state_.trim_idle(now, after, [](std::unique_ptr<connection>& c) {
             // Bytes the peer sent unasked stay (OpenSSL would refuse anyway);
             // the look before the next write closes such a connection.
-            if (!SSL_has_pending(c->stream.native_handle()))
-                SSL_free_buffers(c->stream.native_handle());
+            if (SSL* ssl_handle = c->stream.native_handle(); ssl_handle && !SSL_has_pending(ssl_handle))
+                SSL_free_buffers(ssl_handle);
         });
 }
 
