@@ -25,7 +25,7 @@ namespace runninghub::detail {
 namespace {
 
 constexpr std::size_t chunk_size = 64 * 1024;
-constexpr std::size_t small_body = 16 * 1024;  // copied behind the head
+constexpr std::size_t small_request = 4096;  // head and body in one buffer (kept by the connection) up to this
 // Interim answers (1xx but 101) read past before the answer; the next head is taken as it is (not kept alive if 1xx).
 constexpr int max_interim_answers = 8;
 
@@ -177,12 +177,14 @@ asio::awaitable<void> exchange_on(Stream& s, connection& c, const exchange_targe
                                   const http_request& req, time_point deadline, http_response& out,
                                   exchange_facts& facts) {
     write_head(c.head, to, req);
-    // A small body goes out with the head: one TLS record and one send (TLS
-    // writes one buffer at a time).
+    // Over TLS a small body goes out with the head: one record and one send (TLS
+    // writes one buffer at a time; TCP gathers both in one send anyway).
     std::string_view body = req.body;
-    if (body.size() <= small_body) {
-        c.head.append(body);
-        body = {};
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+        if (c.head.size() + body.size() <= small_request) {
+            c.head.append(body);
+            body = {};
+        }
     }
     // Each write has its own write timeout. Awaited inline (no helper coroutine): a frame costs an allocation.
     auto write_failed = [&](const error_code& wec) {

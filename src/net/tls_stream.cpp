@@ -83,12 +83,22 @@ tls_stream::tls_stream(asio::any_io_executor ex, SSL_CTX* ctx) : tcp_(std::move(
     BIO_set_data(b, this);
     SSL_set_bio(ssl_, b, b);  // one reference, for both directions
     SSL_set_connect_state(ssl_);
+    // A record that is not application data (a session ticket, a key update) is
+    // handled inside SSL_read, which goes on reading: it never asks for input
+    // while some is buffered (OpenSSL's default, kept whatever the context says).
+    SSL_set_mode(ssl_, SSL_MODE_AUTO_RETRY);
     SSL_set_read_ahead(ssl_, 1);  // a record's header and body in one recv
 }
 
 tls_stream::~tls_stream() {
     if (ssl_)
         SSL_free(ssl_);
+}
+
+void tls_stream::drop_unsent() {
+    if (!out_.empty() && tcp_.socket().is_open())
+        (void)::send(tcp_.socket().native_handle(), out_.data(), out_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    out_.clear();
 }
 
 void tls_stream::apply_expiry() {

@@ -9,7 +9,9 @@
 // first, or sending what the socket did not take.
 //
 // One operation at a time (a client's exchange is write, then read): the
-// stream keeps one input buffer and one output stash. Errors are Asio's:
+// stream keeps one input buffer and one output stash. After an error every
+// later operation fails with it; after operation_aborted the stream must be
+// closed (as with Asio's SSL stream). Errors are Asio's:
 // asio::error::eof after the peer's close_notify, ssl::error::stream_truncated
 // when the connection ends without one, the socket's errors, OpenSSL's in
 // asio::error::get_ssl_category(), beast::error::timeout after expires_at.
@@ -17,6 +19,7 @@
 #include "net/env.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -26,6 +29,7 @@
 
 #include <array>
 #include <string>
+#include <type_traits>
 
 namespace runninghub::detail {
 
@@ -45,6 +49,7 @@ public:
 
     /// The deadline of the waits that follow (applied to the tcp_stream only
     /// when one is needed); beast::error::timeout when it passes.
+    /// (The tcp_stream keeps the last deadline applied; plain-TCP use sets its own.)
     void expires_at(time_point t) noexcept { expiry_ = t; }
     void expires_never() noexcept { expiry_ = time_point::max(); }
 
@@ -92,7 +97,8 @@ private:
     template <bool Sized, class Step, class Token>
     static auto start(tls_stream& s, Step step, Token&& token) {
         using signature = std::conditional_t<Sized, void(error_code, std::size_t), void(error_code)>;
-        return boost::asio::async_compose<Token, signature>(op<Step, Sized>(s, step), token);
+        // The stream's executor: where the operation runs when the handler has none of its own.
+        return boost::asio::async_compose<Token, signature>(op<Step, Sized>(s, step), token, s.tcp_);
     }
 
     template <class B, class Buffers>
@@ -111,6 +117,7 @@ private:
     step write_step(const void* data, std::size_t size);
     step after(int ret, std::size_t n);
     void apply_expiry();
+    void drop_unsent();  // after a fatal error: one last try to send (an alert), then forgotten
 
     friend struct tls_bio;  // the BIO's callbacks (tls_stream.cpp)
     int bio_read(char* out, int size, bool& retry);
@@ -119,6 +126,7 @@ private:
     boost::beast::tcp_stream tcp_;
     SSL* ssl_ = nullptr;
     time_point expiry_ = time_point::max();
+    error_code failed_{};     // the first error an operation completed with: every later one fails with it
     int sys_error_ = 0;       // errno of the BIO's last failed call
     bool input_ended_ = false;  // the peer closed its side (TCP)
     std::string out_;         // what OpenSSL wrote and the socket did not take, sent before going on
@@ -155,11 +163,15 @@ public:
                 return complete(self, result_.ec, result_.n);
             break;
         case state::start:
+            if (s_.failed_) {  // after an error the stream's state is unknown: no byte more
+                result_ = {true, s_.failed_, 0};
+                return finish(self);
+            }
             break;
         }
         result_ = step_(s_);
         if (result_.done && result_.ec) {
-            s_.out_.clear();  // an alert the socket did not take: the connection is closed anyway
+            s_.drop_unsent();
             return finish(self);
         }
         if (!s_.out_.empty()) {  // sent first; then the result, or the step again
@@ -169,6 +181,10 @@ public:
             return;
         }
         if (!result_.done) {
+            if (s_.buffered() != 0 || s_.input_ended_) {  // OpenSSL asks for more without reading what it has
+                result_ = {true, boost::asio::ssl::error::unexpected_result, 0};
+                return finish(self);
+            }
             state_ = state::reading;
             s_.apply_expiry();
             s_.tcp_.async_read_some(boost::asio::buffer(s_.in_), std::move(self));
@@ -185,12 +201,15 @@ private:
         if (state_ != state::start)
             return complete(self, result_.ec, result_.n);
         state_ = state::posted;
-        auto ex = boost::asio::get_associated_executor(self, s_.get_executor());
+        auto ex = self.get_executor();
         boost::asio::post(ex, std::move(self));
     }
 
     template <class Self>
     void complete(Self& self, error_code ec, std::size_t n) {
+        // Aborted: cancelled (the caller closes the stream), or the stream is gone: not touched.
+        if (ec && ec != boost::asio::error::operation_aborted)
+            s_.failed_ = ec;
         if constexpr (Sized)
             self.complete(ec, n);
         else
