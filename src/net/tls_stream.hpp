@@ -11,7 +11,10 @@
 // One operation at a time (a client's exchange is write, then read): the
 // stream keeps one input buffer and one output stash. After an error every
 // later operation fails with it; after operation_aborted the stream must be
-// closed (as with Asio's SSL stream). Errors are Asio's:
+// closed (as with Asio's SSL stream). The completion handler must have an
+// associated executor (every caller in net/ is a coroutine, or Beast's
+// operation on one): the operation runs and completes there; without one,
+// Asio would take its system executor (another thread). Errors are Asio's:
 // asio::error::eof after the peer's close_notify, ssl::error::stream_truncated
 // when the connection ends without one, the socket's errors, OpenSSL's in
 // asio::error::get_ssl_category(), beast::error::timeout after expires_at.
@@ -97,8 +100,9 @@ private:
     template <bool Sized, class Step, class Token>
     static auto start(tls_stream& s, Step step, Token&& token) {
         using signature = std::conditional_t<Sized, void(error_code, std::size_t), void(error_code)>;
-        // The stream's executor: where the operation runs when the handler has none of its own.
-        return boost::asio::async_compose<Token, signature>(op<Step, Sized>(s, step), token, s.tcp_);
+        // No I/O object: its work guard (an any_io_executor preferring tracked work)
+        // costs an allocation per operation. The handler's executor is used.
+        return boost::asio::async_compose<Token, signature>(op<Step, Sized>(s, step), token);
     }
 
     template <class B, class Buffers>
