@@ -152,28 +152,28 @@ int tls_stream::bio_write(const char* in, int size, bool& retry) {
 }
 
 tls_stream::step tls_stream::handshake_step() {
-    ERR_clear_error();
-    sys_error_ = 0;
-    return after(SSL_do_handshake(ssl_), 0);
+    return call([this](std::size_t&) { return SSL_do_handshake(ssl_); });
 }
 
 tls_stream::step tls_stream::read_step(void* data, std::size_t size) {
     if (size == 0)
         return {true, {}, 0};
-    ERR_clear_error();
-    sys_error_ = 0;
-    std::size_t n = 0;
-    int ret = SSL_read_ex(ssl_, data, size, &n);
-    return after(ret, n);
+    return call([&](std::size_t& n) { return SSL_read_ex(ssl_, data, size, &n); });
 }
 
 tls_stream::step tls_stream::write_step(const void* data, std::size_t size) {
     if (size == 0)
         return {true, {}, 0};
+    return call([&](std::size_t& n) { return SSL_write_ex(ssl_, data, size, &n); });
+}
+
+// One call into OpenSSL with a clean error queue; `f` returns its result and sets the bytes moved.
+template <class F>
+tls_stream::step tls_stream::call(F f) {
     ERR_clear_error();
     sys_error_ = 0;
     std::size_t n = 0;
-    int ret = SSL_write_ex(ssl_, data, size, &n);
+    int ret = f(n);
     return after(ret, n);
 }
 

@@ -119,6 +119,8 @@ private:
     step handshake_step();
     step read_step(void* data, std::size_t size);
     step write_step(const void* data, std::size_t size);
+    template <class F>
+    step call(F f);
     step after(int ret, std::size_t n);
     void apply_expiry();
     void drop_unsent();  // after a fatal error: one last try to send (an alert), then forgotten
