@@ -9,9 +9,10 @@
 // first, or sending what the socket did not take.
 //
 // One operation at a time (a client's exchange is write, then read): the
-// stream keeps one input buffer and one output stash. After an error every
-// later operation fails with it; after operation_aborted the stream must be
-// closed (as with Asio's SSL stream). The completion handler must have an
+// stream keeps one input buffer and one output stash. After an error (a
+// cancellation too) every later operation fails with it. The stream must
+// outlive its operations (as Asio's SSL stream: a pending operation refers
+// to it; a connection is destroyed only after its exchange has resumed). The completion handler must have an
 // associated executor (every caller in net/ is a coroutine, or Beast's
 // operation on one): the operation runs and completes there; without one,
 // Asio would take its system executor (another thread). Errors are Asio's:
@@ -213,8 +214,7 @@ private:
 
     template <class Self>
     void complete(Self& self, error_code ec, std::size_t n) {
-        // Aborted: cancelled (the caller closes the stream), or the stream is gone: not touched.
-        if (ec && ec != boost::asio::error::operation_aborted)
+        if (ec)
             s_.failed_ = ec;
         if constexpr (Sized)
             self.complete(ec, n);
