@@ -10,22 +10,23 @@
 //
 // One operation at a time (a client's exchange is write, then read): the
 // stream keeps one input buffer and one output stash. After an error (a
-// cancellation too) every later operation fails with it. The stream must
-// outlive its operations (as Asio's SSL stream: a pending operation refers
-// to it; a connection is destroyed only after its exchange has resumed). The completion handler must have an
-// associated executor (every caller in net/ is a coroutine, or Beast's
-// operation on one): the operation runs and completes there; without one,
-// Asio would take its system executor (another thread). Errors are Asio's:
+// cancellation too) every later operation fails with it. Errors are Asio's:
 // asio::error::eof after the peer's close_notify, ssl::error::stream_truncated
 // when the connection ends without one, the socket's errors, OpenSSL's in
 // asio::error::get_ssl_category(), beast::error::timeout after expires_at.
+//
+// Contract (as Asio's SSL stream): the stream outlives its operations (a
+// connection is destroyed only after its exchange has resumed); the
+// completion handler has an associated executor (every caller in net/ is a
+// coroutine, or Beast's operation on one), where the operation runs and
+// completes — without one, Asio would take its system executor.
 
 #include "net/env.hpp"
 
 #include <boost/asio/buffer.hpp>
-#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/compose.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
