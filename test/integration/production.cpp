@@ -238,7 +238,7 @@ BOOST_AUTO_TEST_CASE(chaos) {
     rh::client c(io.get_executor(), opts);
 
     constexpr std::size_t n = 5000;
-    std::size_t success = 0, failed = 0, unknown = 0;
+    std::size_t success = 0, failed = 0, unknown = 0, timed_out = 0;
     std::map<std::string, std::size_t> other, unknown_causes;
     for (std::size_t i = 0; i < n; ++i)
         asio::co_spawn(io, [&]() -> asio::awaitable<void> {
@@ -246,6 +246,7 @@ BOOST_AUTO_TEST_CASE(chaos) {
             auto [ec, t] = co_await c.run(app, some_inputs(), {}, tuple_token);
             if (ec == rh::errc::submit_outcome_unknown) {
                 ++unknown;
+                timed_out += t.diag.cause == rh::errc::read_timeout;
                 ++unknown_causes[t.diag.cause.message() + (t.diag.http_status ? " HTTP " + std::to_string(t.diag.http_status) : "")];
                 co_return;
             }
@@ -272,7 +273,8 @@ BOOST_AUTO_TEST_CASE(chaos) {
            << s.throttle.shrinks << " shrinks\n"
            << "  emulator: " << e.tasks_created << " created, " << e.creates_answer_lost << " created with the answer lost, "
            << e.creates_lost_without_task << " submits lost without a task, " << e.rejected_concurrency
-           << " 421 answers, " << e.total_requests() << " requests\n";
+           << " 421 answers, " << e.total_requests() << " requests\n"
+           << "  submits timed out: " << timed_out << " (" << e.create_faults["delay"] << " delayed by a fault)\n";
     for (auto& [k, v] : e.faults)
         report << "  fault " << k << ": " << v << " (" << e.create_faults[k] << " on submits)\n";
     for (auto& [k, v] : other)
@@ -283,11 +285,22 @@ BOOST_AUTO_TEST_CASE(chaos) {
     BOOST_TEST(other.empty());
     BOOST_TEST(success + failed + unknown == n);
     BOOST_TEST(success + failed == s.submits_accepted);
+    // Submits whose ordinary answer came after the client's 1.2 s (a loaded machine, not a
+    // fault): the emulator counts them as lost only when it saw the client gone before
+    // answering; the client's timer may also fire with the answer already in its socket.
+    // Usually none; each is one task the client cannot know of, like a delayed one's.
+    BOOST_TEST_REQUIRE(timed_out >= e.create_faults["delay"]);
+    auto slow = timed_out - e.create_faults["delay"];
     // No silent duplicate and no lost task: every created task was either
-    // accepted by the client or is one whose answer a fault destroyed.
-    BOOST_TEST(e.tasks_created == s.submits_accepted + e.creates_answer_lost);
-    // Each unknown outcome is one sabotaged submit, never repeated.
-    BOOST_TEST(s.submits_unknown == e.creates_answer_lost + e.creates_lost_without_task);
+    // accepted by the client or is one whose answer a fault (or the slow machine) destroyed.
+    BOOST_TEST_REQUIRE(e.tasks_created >= s.submits_accepted);
+    auto orphans = e.tasks_created - s.submits_accepted;
+    BOOST_TEST(orphans >= e.creates_answer_lost);
+    BOOST_TEST(orphans <= e.creates_answer_lost + slow);
+    // Each unknown outcome is one sabotaged (or slow) submit, never repeated.
+    auto sabotaged = e.creates_answer_lost + e.creates_lost_without_task;
+    BOOST_TEST(s.submits_unknown >= sabotaged);
+    BOOST_TEST(s.submits_unknown <= sabotaged + slow);
     BOOST_TEST(unknown == s.submits_unknown);
     BOOST_TEST(s.waits_pending == 0u);
     BOOST_TEST(s.throttle.in_flight == 0u);
