@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSL-1.0
 # Builds the libFuzzer targets (test/fuzz, clang) and runs each for
-# FUZZ_SECONDS (default 30), two at a time; fails on any crash, leak or
+# FUZZ_SECONDS (default 30), two or three at a time; fails on any crash, leak or
 # sanitizer report. Installs clang when missing (Debian 12, as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,6 +26,7 @@ run() {  # run TARGET: its corpus grows in $build/corpus/TARGET; the log is prin
 status=0
 run webhook & a=$!; run task & b=$!
 wait $a || status=1; wait $b || status=1
-run multipart & a=$!; run journal & b=$!
-wait $a || status=1; wait $b || status=1
+# The scrubber's target is small and quick: a third process beside the last two.
+run multipart & a=$!; run journal & b=$!; run scrub & c=$!
+wait $a || status=1; wait $b || status=1; wait $c || status=1
 exit $status

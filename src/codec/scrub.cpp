@@ -73,7 +73,9 @@ std::size_t next_of(const std::string& text, char c, std::size_t from) {
     return p ? static_cast<std::size_t>(p - text.data()) : std::string::npos;
 }
 
-void scrub_fields(std::string& text) {
+// Whether it masked anything.
+bool scrub_fields(std::string& text) {
+    bool masked = false;
     // Every name starts with an a: memchr finds the candidates (a byte loop over
     // every answer cost ~3k instructions per request, issue 12). `lo`/`up`:
     // the next 'a'/'A', found again once passed or after a replacement.
@@ -87,7 +89,7 @@ void scrub_fields(std::string& text) {
         stale = false;
         i = std::min(lo, up);
         if (i == std::string::npos)
-            return;
+            return masked;
         std::size_t step = 1;
         for (auto name : secret_fields) {
             if (!iequal_at(text, i, name))
@@ -95,7 +97,7 @@ void scrub_fields(std::string& text) {
             auto [b, e] = value_after(text, i + name.size());
             if (e > b && std::string_view(text).substr(b, e - b) != mask) {
                 text.replace(b, e - b, mask);
-                stale = true;
+                stale = masked = true;
             }
             step = name.size();
             break;
@@ -104,23 +106,34 @@ void scrub_fields(std::string& text) {
     }
 }
 
-} // namespace
-
-void scrub_secrets(std::string& text, std::string_view secret) {
+void scrub_key(std::string& text, std::string_view secret) {
     // memmem (two-way): std::string::find stops at every '0' of the ids for a key that starts with one.
     // A "key" of a few characters would match inside task ids and break answers;
     // real keys are 32 characters (the named fields below are masked whatever their length).
+    if (secret.size() < 8)
+        return;
     std::size_t from = 0;
-    while (secret.size() >= 8 && from < text.size()) {
+    while (from < text.size()) {
         auto* hit = static_cast<const char*>(
             ::memmem(text.data() + from, text.size() - from, secret.data(), secret.size()));
         if (!hit)
-            break;
+            return;
         auto p = static_cast<std::size_t>(hit - text.data());
         text.replace(p, secret.size(), mask);
-        from = p + mask.size();
+        // The mask and what is around it may spell the key again (a key with '*' in it):
+        // searched again from the first place such a match could start. Each round
+        // shortens the text, so it ends.
+        from = p + 1 > secret.size() ? p + 1 - secret.size() : 0;
     }
-    scrub_fields(text);
+}
+
+} // namespace
+
+void scrub_secrets(std::string& text, std::string_view secret) {
+    scrub_key(text, secret);
+    // A masked field's value brings its neighbours together: once more, rarely.
+    if (scrub_fields(text))
+        scrub_key(text, secret);
 }
 
 } // namespace runninghub::detail
