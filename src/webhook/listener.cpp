@@ -8,6 +8,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <openssl/crypto.h>
+
 #include <cctype>
 #include <map>
 #include <mutex>
@@ -142,7 +144,8 @@ struct webhook_listener::impl : std::enable_shared_from_this<webhook_listener::i
         if (!target.starts_with(base) || !target.substr(base.size()).starts_with('/'))
             return std::nullopt;
         target.remove_prefix(base.size() + 1);
-        if (!target.starts_with(secret))
+        // In constant time: how long a wrong guess took must not tell how much of it was right.
+        if (target.size() < secret.size() || CRYPTO_memcmp(target.data(), secret.data(), secret.size()) != 0)
             return std::nullopt;
         target.remove_prefix(secret.size());
         if (target.empty())

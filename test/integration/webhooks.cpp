@@ -143,6 +143,11 @@ BOOST_AUTO_TEST_CASE(hostile_requests_are_answered_and_counted) {
         auto p = l.port();
         BOOST_TEST(co_await send(p, http::verb::post, "/runninghub/webhook/wrong-secret-0000000", "{}") == 404u);
         BOOST_TEST(co_await send(p, http::verb::post, "/", R"({"taskId":"1"})") == 404u);
+        // The secret compared in constant time: cut short, or right but for its last character.
+        BOOST_TEST(co_await send(p, http::verb::post, path.substr(0, path.size() - 1), "{}") == 404u);
+        auto off_by_one = path;
+        off_by_one.back() = off_by_one.back() == 'a' ? 'b' : 'a';
+        BOOST_TEST(co_await send(p, http::verb::post, off_by_one, "{}") == 404u);
         BOOST_TEST(co_await send(p, http::verb::get, path, "") == 405u);
         BOOST_TEST(co_await send(p, http::verb::post, path, "{not json") == 400u);
         BOOST_TEST(co_await send(p, http::verb::post, path, R"({"event":"TASK_END"})") == 400u);
@@ -155,7 +160,7 @@ BOOST_AUTO_TEST_CASE(hostile_requests_are_answered_and_counted) {
         l.close();
     });
     auto s = l.stats();
-    BOOST_TEST(s.rejected_path == 2u);
+    BOOST_TEST(s.rejected_path == 4u);
     BOOST_TEST(s.rejected_method == 1u);
     BOOST_TEST(s.rejected_malformed == 2u);
     BOOST_TEST(s.rejected_oversized == 2u);
