@@ -10,3 +10,6 @@
 #else
 #  define RUNNINGHUB_EXPORT
 #endif
+
+// Every public header comes through here: the Asio configuration check rides along.
+#include <runninghub/detail/asio_config.hpp>

@@ -169,8 +169,9 @@ BOOST_AUTO_TEST_CASE(tls_buffers_are_kept_in_use_and_freed_when_idle) {
 
     // Two connections, A and B (B the warmer); after an idle pause a query is
     // lent B untrimmed and trims A; then two at once use both: A's buffers come
-    // back. Compared with the same steps where nothing idles long enough (the
-    // pause itself costs a few allocations: Asio's per-thread cache).
+    // back. Compared with the same steps where nothing idles long enough; counted
+    // by size (of 16 KB or more: OpenSSL's record buffers), as totals move with
+    // Asio's per-thread cache and the machine's load.
     auto pause_then = [](rh::duration release) {
         harness h(fast_emulator(std::chrono::milliseconds(0)),
                   [&](rh::client_options& o) { o.pool.idle_buffer_release = release; });
@@ -194,11 +195,11 @@ BOOST_AUTO_TEST_CASE(tls_buffers_are_kept_in_use_and_freed_when_idle) {
                 co_await two();
             co_await h.c.query(id);
             co_await sleep_for(60ms);
-            allocated = 0;
+            allocated = allocated_large = 0;
             counting = true;
             co_await h.c.query(id);
             counting = false;
-            counts.first = allocated;
+            counts.first = allocated_large;
             co_await sleep_for(5ms);
             allocated = allocated_large = 0;
             counting = true;
@@ -216,18 +217,20 @@ BOOST_AUTO_TEST_CASE(tls_buffers_are_kept_in_use_and_freed_when_idle) {
     auto [warm, both] = counts_trimmed;
     std::cout << "allocations per query(): " << kept << " with buffers kept, " << released
               << " with OpenSSL releasing them (of 16 KB or more: " << kept_large << ", " << released_large
-              << "); after an idle pause " << warm << " on the warm connection ("
+              << "); after an idle pause " << warm << " of 16 KB or more on the warm connection ("
               << warm_untrimmed << " when nothing is trimmed), " << both << " for two at once, one on the trimmed "
               << "connection (" << both_untrimmed << "), of them of 16 KB or more " << large_trimmed << " ("
               << large_untrimmed << ")\n";
     BOOST_TEST(kept_large == 0.0);  // by size: the total moves with Asio's per-thread cache
     BOOST_TEST(released_large >= 2.0);  // its record buffers again on every query
-    BOOST_TEST(warm <= warm_untrimmed + 1);  // not trimmed before it was lent
+    BOOST_TEST(warm == 0u);  // not trimmed before it was lent: no record buffer again
+    BOOST_TEST(warm_untrimmed == 0u);
     // The trimmed one allocated its two record buffers again (counted by size: the
     // total moves by one with Asio's per-thread cache).
+    // (Their totals are printed only: under a loaded machine the untrimmed run's once
+    // came out 6 above the trimmed one's, 58 against 52.)
     BOOST_TEST(large_untrimmed == 0u);
     BOOST_TEST(large_trimmed >= 2u);
-    BOOST_TEST(both >= both_untrimmed);
 #endif
 }
 
