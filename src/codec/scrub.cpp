@@ -106,34 +106,40 @@ bool scrub_fields(std::string& text) {
     }
 }
 
-void scrub_key(std::string& text, std::string_view secret) {
+// Whether it masked anything.
+bool scrub_key(std::string& text, std::string_view secret) {
     // memmem (two-way): std::string::find stops at every '0' of the ids for a key that starts with one.
     // A "key" of a few characters would match inside task ids and break answers;
     // real keys are 32 characters (the named fields below are masked whatever their length).
     if (secret.size() < 8)
-        return;
+        return false;
+    bool masked = false;
     std::size_t from = 0;
     while (from < text.size()) {
         auto* hit = static_cast<const char*>(
             ::memmem(text.data() + from, text.size() - from, secret.data(), secret.size()));
         if (!hit)
-            return;
+            break;
         auto p = static_cast<std::size_t>(hit - text.data());
         text.replace(p, secret.size(), mask);
+        masked = true;
         // The mask and what is around it may spell the key again (a key with '*' in it):
         // searched again from the first place such a match could start. Each round
         // shortens the text, so it ends.
         from = p + 1 > secret.size() ? p + 1 - secret.size() : 0;
     }
+    return masked;
 }
 
 } // namespace
 
 void scrub_secrets(std::string& text, std::string_view secret) {
     scrub_key(text, secret);
-    // A masked field's value brings its neighbours together: once more, rarely.
-    if (scrub_fields(text))
-        scrub_key(text, secret);
+    // A masked field's value brings its neighbours together, and so does a masked key:
+    // again until neither finds anything (rarely a second round; each round shortens
+    // the text, the bound is for hostile text). The key's search always comes last.
+    for (int round = 0; round < 16 && scrub_fields(text) && scrub_key(text, secret); ++round) {
+    }
 }
 
 } // namespace runninghub::detail

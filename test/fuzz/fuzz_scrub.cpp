@@ -4,6 +4,7 @@
 // The first 32 bytes (padded) are the key; the rest is the text.
 #include "codec/scrub.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
