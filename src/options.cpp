@@ -42,6 +42,9 @@ error_code client_options::validate(std::string* why) const {
     for (unsigned char c : api_key)
         if (c <= 0x20 || c >= 0x7f)
             return fail(errc::invalid_options, "API key contains whitespace or non-printable characters");
+    // A JSON echo would spell these escaped (\" \\), which the scrubber could not find whole.
+    if (api_key.find_first_of("\"\\") != std::string::npos)
+        return fail(errc::invalid_options, "API key contains a quote or a backslash");
     detail::origin o;
     if (std::string reason; auto ec = detail::parse_origin(base_url, o, &reason))
         return fail(static_cast<errc>(ec.value()), std::move(reason));

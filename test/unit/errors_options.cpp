@@ -170,6 +170,12 @@ BOOST_AUTO_TEST_CASE(validation_names_the_problem) {
     o.api_key = "bad key";
     BOOST_TEST(o.validate(&why) == errc::invalid_options);
     BOOST_TEST(why.find("bad key") == std::string::npos);  // the key is never echoed
+    // Escaped in a JSON echo (\" \\), such a key would not be found whole by the scrubber.
+    for (auto key : {"0123456789abcdef\"123456789abcdef", "0123456789abcdef\\123456789abcdef"}) {
+        o.api_key = key;
+        BOOST_TEST(o.validate(&why) == errc::invalid_options, key);
+        BOOST_TEST(why.find("quote or a backslash") != std::string::npos, why);
+    }
 }
 
 // Issue 11 item 6: port 99999 wrapped to 34463 (and got the key); http:// sent it in cleartext.
