@@ -14,19 +14,9 @@
 #include <boost/asio/io_context.hpp>
 
 #include <iostream>
-#include <random>
 
 namespace asio = boost::asio;
 namespace rh = runninghub;
-
-std::string random_secret() {
-    static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    std::random_device rd;
-    std::string s(32, '0');
-    for (auto& c : s)
-        c = digits[rd() % 36];
-    return s;
-}
 
 int main() {
     examples::service svc;
@@ -37,7 +27,7 @@ int main() {
     asio::io_context io;
     rh::webhook_options wo;
     wo.port = svc.emulator ? 0 : 8089;  // the reverse proxy's upstream
-    wo.secret = random_secret();        // the callback path carries it: other paths answer 404
+    wo.secret = rh::random_webhook_secret();  // the callback path carries it: other paths answer 404
     if (const char* url = std::getenv("RUNNINGHUB_WEBHOOK_PUBLIC_URL"))
         wo.public_url = url;
     rh::webhook_listener listener(io.get_executor(), wo);

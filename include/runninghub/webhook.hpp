@@ -41,6 +41,10 @@ struct webhook_options {
     log_level log_threshold = log_level::info;
 };
 
+/// A fresh webhook_options::secret: 32 characters of [0-9a-z] from OpenSSL's
+/// random generator (about 165 bits). Throws runninghub::error when it has none.
+RUNNINGHUB_EXPORT std::string random_webhook_secret();
+
 /// The longest taskId an event may carry (the service's are 19 digits): a
 /// longer one is answered 400, and never remembered.
 inline constexpr std::size_t max_webhook_task_id = 128;

@@ -13,7 +13,6 @@
 
 #include <cctype>
 #include <charconv>
-#include <random>
 #include <cmath>
 #include <cstdlib>
 
@@ -101,14 +100,7 @@ batch_summary run_state::snapshot() const {
     return s;
 }
 
-std::string new_ref_prefix() {
-    static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    std::random_device rd;
-    std::string out(12, '0');
-    for (auto& ch : out)
-        ch = digits[rd() % 36];
-    return out;
-}
+std::string new_ref_prefix() { return random_webhook_secret().substr(0, 12); }
 
 namespace {
 

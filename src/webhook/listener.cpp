@@ -9,6 +9,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include <cctype>
 #include <map>
@@ -214,6 +215,21 @@ std::string webhook_listener::local_url() const {
     std::string host = o.address == "0.0.0.0" ? "127.0.0.1" : o.address;
     return std::string(impl_->server.tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port()) + o.path +
            "/" + o.secret;
+}
+
+std::string random_webhook_secret() {
+    static constexpr char digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+    std::string out;
+    unsigned char bytes[64];
+    while (out.size() < 32) {
+        if (RAND_bytes(bytes, sizeof bytes) != 1)
+            throw error(make_error_code(boost::system::errc::resource_unavailable_try_again),
+                        "random_webhook_secret: OpenSSL's random generator failed");
+        for (unsigned char b : bytes)
+            if (b < 252 && out.size() < 32)  // 252 = 7 × 36: every digit equally likely
+                out += digits[b % 36];
+    }
+    return out;
 }
 
 std::string webhook_listener::callback_url() const {

@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <set>
+
 using namespace runninghub;
 
 BOOST_AUTO_TEST_SUITE(webhook_parse)
@@ -52,6 +54,19 @@ BOOST_AUTO_TEST_CASE(bad_bodies_are_named) {
     BOOST_TEST(!parse_webhook_event(R"({"event":"TASK_END","taskId":"1","eventData":"{oops"})", &why));
     BOOST_TEST(!parse_webhook_event(R"({"taskId":"../../etc"})", &why));
     BOOST_TEST(!parse_webhook_event("", &why));
+}
+
+// One generator for the CLI's secret, the batch's reference prefix and the example's.
+BOOST_AUTO_TEST_CASE(random_secrets_are_fresh_and_valid) {
+    auto a = runninghub::random_webhook_secret(), b = runninghub::random_webhook_secret();
+    BOOST_TEST(a.size() == 32u);
+    BOOST_TEST(a.find_first_not_of("0123456789abcdefghijklmnopqrstuvwxyz") == std::string::npos, a);
+    BOOST_TEST(a != b);
+    std::set<char> seen;  // ~165 bits: 1000 of them use every digit
+    for (int i = 0; i < 1000; ++i)
+        for (char c : runninghub::random_webhook_secret())
+            seen.insert(c);
+    BOOST_TEST(seen.size() == 36u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -18,7 +18,6 @@
 #include <cctype>
 #include <csignal>
 #include <cstdlib>
-#include <random>
 #include <iostream>
 #include <unistd.h>
 
@@ -92,11 +91,7 @@ rh::webhook_options webhook_options_of(const args& a) {
     if (!a.webhook_url.empty() && !a.webhook_url.starts_with("https://") && !a.webhook_url.starts_with("http://"))
         throw usage_error("--webhook-url takes an http:// or https:// URL, not \"" + a.webhook_url + "\"");
     wo.public_url = a.webhook_url;
-    static constexpr char digits36[] = "0123456789abcdefghijklmnopqrstuvwxyz";
-    std::random_device rd;
-    wo.secret.resize(32);
-    for (auto& ch : wo.secret)
-        ch = digits36[rd() % 36];
+    wo.secret = rh::random_webhook_secret();
     return wo;
 }
 
