@@ -110,7 +110,7 @@ bool scrub_fields(std::string& text) {
 bool scrub_key(std::string& text, std::string_view secret) {
     // memmem (two-way): std::string::find stops at every '0' of the ids for a key that starts with one.
     // A "key" of a few characters would match inside task ids and break answers;
-    // real keys are 32 characters (the named fields below are masked whatever their length).
+    // real keys are 32 characters (the named fields are masked whatever their length).
     if (secret.size() < 8)
         return false;
     bool masked = false;

@@ -225,10 +225,9 @@ BOOST_AUTO_TEST_CASE(tls_buffers_are_kept_in_use_and_freed_when_idle) {
     BOOST_TEST(released_large >= 2.0);  // its record buffers again on every query
     BOOST_TEST(warm == 0u);  // not trimmed before it was lent: no record buffer again
     BOOST_TEST(warm_untrimmed == 0u);
-    // The trimmed one allocated its two record buffers again (counted by size: the
-    // total moves by one with Asio's per-thread cache).
-    // (Their totals are printed only: under a loaded machine the untrimmed run's once
-    // came out 6 above the trimmed one's, 58 against 52.)
+    // The trimmed one allocated its two record buffers again. Counted by size: the
+    // totals are only printed (under load the untrimmed run's once came out 6 above
+    // the trimmed one's, 58 against 52).
     BOOST_TEST(large_untrimmed == 0u);
     BOOST_TEST(large_trimmed >= 2u);
 #endif
